@@ -1,0 +1,202 @@
+/**
+ * The run ledger in the control schema: runs, entity steps with their checkpoints and counts, and the statements a
+ * batch commits together with its target rows.
+ */
+import { ControlSchema, type Database, type Driver, type Table } from "@handover/sql"
+import * as Effect from "effect/Effect"
+import type { Kysely } from "kysely"
+import type { Counts } from "./Counts.ts"
+
+export type RunStatus = "running" | "completed" | "failed"
+
+export interface RunRow {
+  readonly runId: string
+  readonly rehearsal: string
+  readonly pipeline: string
+  readonly configHash: string
+  readonly codeVersion: string
+  readonly startedAt: Date
+  readonly endedAt: Date | null
+  readonly status: string
+  readonly message: string | null
+  readonly replacedBy: string | null
+}
+
+export interface StepRow {
+  readonly entity: string
+  readonly position: number
+  readonly status: "running" | "done"
+  readonly lastKey: ReadonlyArray<string> | undefined
+  readonly batches: number
+  readonly counts: Counts
+}
+
+const num = (value: unknown): number => Number(value ?? 0)
+
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)))
+
+const runFromRow = (r: Record<string, unknown>): RunRow => ({
+  runId: String(r.run_id),
+  rehearsal: String(r.rehearsal),
+  pipeline: String(r.pipeline),
+  configHash: String(r.config_hash),
+  codeVersion: String(r.code_version),
+  startedAt: toDate(r.started_at),
+  endedAt: r.ended_at == null ? null : toDate(r.ended_at),
+  status: String(r.status),
+  message: r.message == null ? null : String(r.message),
+  replacedBy: r.replaced_by == null ? null : String(r.replaced_by)
+})
+
+const stepFromRow = (r: Record<string, unknown>): StepRow => ({
+  entity: String(r.entity),
+  position: num(r.position),
+  status: r.status === "done" ? "done" : "running",
+  lastKey: r.last_key == null ? undefined : (JSON.parse(String(r.last_key)) as Array<string>),
+  batches: num(r.batches),
+  counts: {
+    read: num(r.rows_read),
+    loaded: num(r.rows_loaded),
+    merged: num(r.rows_merged),
+    quarantined: num(r.rows_quarantined),
+    excluded: num(r.rows_excluded)
+  }
+})
+
+/** Statements on the control schema of one target database. */
+export const make = (target: Database.Database, schema: string) => {
+  const tables = ControlSchema.tables(schema)
+  const db = (): Kysely<any> => target.driver.kysely.withSchema(schema)
+  const run = <A>(operation: string, f: (db: Kysely<any>) => Promise<A>) => target.use(operation, () => f(db()))
+  /** Runs a built statement on a transaction's connection. */
+  const exec = (connection: Driver.Connection, query: { compile(): { sql: string; parameters: ReadonlyArray<unknown> } }) => {
+    const compiled = query.compile()
+    return connection.query(compiled.sql, compiled.parameters)
+  }
+
+  return {
+    tables,
+    exec,
+    runs: (filter: { readonly pipeline?: string; readonly rehearsal?: string } = {}) =>
+      run("list runs", async (db) => {
+        let q = db.selectFrom("run").selectAll()
+        if (filter.pipeline !== undefined) q = q.where("pipeline", "=", filter.pipeline)
+        if (filter.rehearsal !== undefined) q = q.where("rehearsal", "=", filter.rehearsal)
+        return (await q.orderBy("started_at").orderBy("run_id").execute()).map(runFromRow)
+      }),
+
+    steps: (runId: string) =>
+      run("read entity steps", async (db) =>
+        (await db.selectFrom("entity_step").selectAll().where("run_id", "=", runId).orderBy("position").execute())
+          .map(stepFromRow)),
+
+    /**
+     * Records a new run and replaces the previous load: the target tables are emptied and the xref of earlier runs
+     * of the pipeline is dropped, in one transaction.
+     */
+    startRun: (run: Omit<RunRow, "endedAt" | "status" | "message" | "replacedBy">, targetTables: ReadonlyArray<Table.Table>) =>
+      target.use("start run", (d) =>
+        d.transaction(async (connection) => {
+          for (const statement of d.dialect.clearTables(targetTables)) await connection.query(statement)
+          const earlier = db().selectFrom("run").select("run_id").where("pipeline", "=", run.pipeline)
+            .where("replaced_by", "is", null)
+          await exec(connection, db().deleteFrom("xref").where("run_id", "in", earlier))
+          await exec(
+            connection,
+            db().updateTable("run").set({ replaced_by: run.runId }).where("pipeline", "=", run.pipeline)
+              .where("replaced_by", "is", null)
+          )
+          await exec(
+            connection,
+            db().insertInto("run").values({
+              run_id: run.runId,
+              rehearsal: run.rehearsal,
+              pipeline: run.pipeline,
+              config_hash: run.configHash,
+              code_version: run.codeVersion,
+              started_at: run.startedAt,
+              status: "running"
+            })
+          )
+        })),
+
+    reopenRun: (runId: string) =>
+      run("reopen run", (db) =>
+        db.updateTable("run").set({ status: "running", ended_at: null, message: null }).where("run_id", "=", runId).execute()),
+
+    finishRun: (runId: string, status: RunStatus, message: string | null) =>
+      run("finish run", (db) =>
+        db.updateTable("run").set({ status, ended_at: new Date(), message }).where("run_id", "=", runId).execute()),
+
+    beginStep: (runId: string, entity: string, position: number) =>
+      run("begin entity step", (db) =>
+        db.insertInto("entity_step").values({
+          run_id: runId,
+          entity,
+          position,
+          status: "running",
+          last_key: null,
+          batches: 0,
+          rows_read: 0,
+          rows_loaded: 0,
+          rows_merged: 0,
+          rows_quarantined: 0,
+          rows_excluded: 0,
+          started_at: new Date()
+        }).execute()),
+
+    /** The checkpoint a batch commits with its rows. */
+    checkpoint: (connection: Driver.Connection, runId: string, entity: string, lastKey: ReadonlyArray<string>, batches: number, counts: Counts) =>
+      exec(
+        connection,
+        db().updateTable("entity_step").set({
+          last_key: JSON.stringify(lastKey),
+          batches,
+          rows_read: counts.read,
+          rows_loaded: counts.loaded,
+          rows_merged: counts.merged,
+          rows_quarantined: counts.quarantined,
+          rows_excluded: counts.excluded
+        }).where("run_id", "=", runId).where("entity", "=", entity)
+      ),
+
+    finishStep: (runId: string, entity: string) =>
+      run("finish entity step", (db) =>
+        db.updateTable("entity_step").set({ status: "done", ended_at: new Date() }).where("run_id", "=", runId)
+          .where("entity", "=", entity).execute()),
+
+    /** Target keys of legacy keys of an entity in this run (loaded or merged). */
+    targetKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>
+      run("look up xref", async (db) => {
+        const found = new Map<string, string>()
+        // stay well under SQL Server's 2,100 parameters a statement
+        for (let i = 0; i < legacyKeys.length; i += 1000) {
+          const rows = await db.selectFrom("xref").select(["legacy_key", "target_key"]).where("run_id", "=", runId)
+            .where("entity", "=", entity).where("legacy_key", "in", legacyKeys.slice(i, i + 1000)).execute()
+          for (const r of rows) found.set(String(r.legacy_key), String(r.target_key))
+        }
+        return found
+      }),
+
+    /** What the control tables hold for one entity of a run: the independent side of the conservation check. */
+    recorded: (runId: string, entity: string) =>
+      run("count recorded rows", async (db) => {
+        const countIn = async (table: string, outcome?: string) => {
+          let q = db.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).where("run_id", "=", runId)
+            .where("entity", "=", entity)
+          if (outcome !== undefined) q = q.where("outcome", "=", outcome)
+          return num((await q.executeTakeFirst())?.n)
+        }
+        return {
+          loaded: await countIn("xref", "loaded"),
+          merged: await countIn("xref", "merged"),
+          quarantined: await countIn("quarantine"),
+          excluded: await countIn("exclusion")
+        }
+      })
+  }
+}
+
+export type Ledger = ReturnType<typeof make>
+
+export const migrate = (target: Database.Database, schema: string) => ControlSchema.migrate(target, schema).pipe(Effect.asVoid)

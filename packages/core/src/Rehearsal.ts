@@ -1,0 +1,375 @@
+/**
+ * One rehearsal: every entity step of a pipeline, from the legacy database into the target, batch by batch, each
+ * batch committed with its checkpoint, each step closed by the conservation law. A rehearsal that stopped part way
+ * resumes from its checkpoints; a new one replaces the previous load.
+ */
+import { ControlSchema, Table, type Database, type Driver } from "@handover/sql"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { createHash, randomUUID } from "node:crypto"
+import * as Counts from "./Counts.ts"
+import { LegacyDatabase, TargetDatabase } from "./Databases.ts"
+import * as Decode from "./Decode.ts"
+import * as Ledger from "./Ledger.ts"
+import { keyValuesOf, legacyKeyOf, type EntityStep, type LegacyText, type Outcome, type Pipeline } from "./Pipeline.ts"
+import * as Source from "./Source.ts"
+
+export class ConservationError extends Schema.TaggedError<ConservationError>()("ConservationError", {
+  runId: Schema.String,
+  entity: Schema.String,
+  message: Schema.String
+}) {}
+
+export class RehearsalError extends Schema.TaggedError<RehearsalError>()("RehearsalError", {
+  message: Schema.String
+}) {}
+
+export interface Options {
+  /** The rehearsal series this run belongs to, e.g. `trial-3`. */
+  readonly rehearsal: string
+  readonly batchSize?: number
+  /** Schema of the legacy tables; none: the connection's default. */
+  readonly legacySchema?: string | undefined
+  /** Schema of the target tables. */
+  readonly targetSchema: string
+  readonly controlSchema?: string
+  readonly readMode?: Source.ReadMode
+  /** Continue the latest unfinished run of the same rehearsal and configuration (default), or always start afresh. */
+  readonly resume?: boolean
+  readonly codeVersion?: string
+}
+
+export interface StepEvent {
+  readonly runId: string
+  readonly entity: string
+  readonly position: number
+}
+
+export interface BatchEvent extends StepEvent {
+  readonly batch: number
+  readonly counts: Counts.Counts
+}
+
+/** Hears about a rehearsal as it goes: progress displays, and tests that stop a run at a chosen point. */
+export interface ObserverShape {
+  readonly stepStarted: (event: StepEvent & { readonly resumedAt: Counts.Counts }) => Effect.Effect<void>
+  /** Called inside the batch's transaction, before it commits: a failure here rolls the batch back. */
+  readonly beforeCommit: (event: BatchEvent) => Effect.Effect<void>
+  readonly batchCommitted: (event: BatchEvent) => Effect.Effect<void>
+  readonly stepFinished: (event: StepEvent & { readonly counts: Counts.Counts }) => Effect.Effect<void>
+}
+
+/** Hears about a rehearsal as it goes; by default, nobody listens. */
+export const Observer = Context.Reference<ObserverShape>("@handover/core/Rehearsal/Observer", {
+  defaultValue: () => ({
+    stepStarted: () => Effect.void,
+    beforeCommit: () => Effect.void,
+    batchCommitted: () => Effect.void,
+    stepFinished: () => Effect.void
+  })
+})
+
+export interface StepResult {
+  readonly entity: string
+  readonly counts: Counts.Counts
+}
+
+export interface Result {
+  readonly runId: string
+  readonly rehearsal: string
+  readonly resumed: boolean
+  readonly steps: ReadonlyArray<StepResult>
+}
+
+/** A digest of what decides a run's output: the pipeline, its rules and where it writes. */
+export const configHash = (pipeline: Pipeline, options: Options): string =>
+  createHash("sha256").update(JSON.stringify({
+    pipeline: pipeline.name,
+    version: pipeline.version,
+    legacySchema: options.legacySchema ?? null,
+    targetSchema: options.targetSchema,
+    steps: pipeline.steps.map((s) => ({
+      entity: s.entity,
+      source: s.source,
+      rules: s.rules.map((r) => r.id),
+      targets: s.targets.map((t) => ({ name: t.name, columns: t.columns, primaryKey: t.primaryKey }))
+    }))
+  })).digest("hex")
+
+/** The target tables of a pipeline, placed in the target schema. */
+export const targetTables = (pipeline: Pipeline, targetSchema: string) =>
+  pipeline.targetTables.map((t) => Table.inSchema(t, targetSchema))
+
+/** Creates the control schema and the pipeline's target tables where they are missing. */
+export const prepareTarget = (target: Database.Database, pipeline: Pipeline, options: Options) =>
+  Effect.gen(function*() {
+    const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
+    yield* Ledger.migrate(target, controlSchema)
+    yield* target.use("create target schema", async (d) => {
+      await d.query(d.dialect.createSchema(options.targetSchema))
+      for (const table of targetTables(pipeline, options.targetSchema)) await d.query(d.dialect.createTable(table))
+    })
+  })
+
+interface BatchWrites {
+  readonly targets: Map<string, Array<ReadonlyArray<Driver.SqlValue>>>
+  readonly xref: Array<ReadonlyArray<Driver.SqlValue>>
+  readonly quarantine: Array<ReadonlyArray<Driver.SqlValue>>
+  readonly exclusion: Array<ReadonlyArray<Driver.SqlValue>>
+  counts: Counts.Counts
+}
+
+const valuesInOrder = (table: Table.Table, values: Readonly<Record<string, Driver.SqlValue>>, entity: string) =>
+  table.columns.map((c) => {
+    const v = values[c.name]
+    if (v === undefined) throw new Error(`${entity}: the mapping gave no value for ${table.name}.${c.name}`)
+    if (v === null && !c.nullable) throw new Error(`${entity}: ${table.name}.${c.name} cannot be empty`)
+    return v
+  })
+
+const rawJson = (row: LegacyText) => JSON.stringify(row)
+
+/** Turns one batch of text rows into the rows to write, with its counts. Pure apart from the references given. */
+const mapBatch = (
+  runId: string,
+  step: EntityStep,
+  placed: ReadonlyMap<string, Table.Table>,
+  rows: ReadonlyArray<Driver.TextRow>,
+  texts: ReadonlyArray<LegacyText>,
+  decodedRows: ReadonlyArray<unknown>,
+  keyPositions: ReadonlyArray<number>,
+  resolved: ReadonlyMap<string, ReadonlyMap<string, string>>
+): BatchWrites => {
+  const writes: BatchWrites = {
+    targets: new Map(),
+    xref: [],
+    quarantine: [],
+    exclusion: [],
+    counts: { ...Counts.zero, read: rows.length }
+  }
+  const mainTable = step.targets[0]!.name
+  const ownKeys = new Map<string, string>()
+  const context = {
+    targetKeyOf: (entity: string, legacyKey: string) =>
+      (entity === step.entity ? ownKeys.get(legacyKey) : undefined) ?? resolved.get(entity)?.get(legacyKey)
+  }
+  let loaded = 0, merged = 0, quarantined = 0, excluded = 0
+  for (const [index, textRow] of rows.entries()) {
+    const text = texts[index]!
+    const legacyKey = legacyKeyOf(keyPositions.map((p) => textRow[p] ?? null))
+    const decoded = decodedRows[index]
+    let outcome: Outcome
+    if (Decode.isFailure(decoded)) {
+      writes.quarantine.push([runId, step.entity, legacyKey, "decode", decoded.fieldPath, decoded.reason, null, rawJson(text)])
+      quarantined++
+      continue
+    }
+    try {
+      outcome = step.transform(decoded, context)
+      if (outcome._tag === "Load") {
+        // check every row before any is kept, so a bad row leaves nothing half-written
+        const rowsOut = outcome.rows.map((r) => {
+          const table = placed.get(r.table.name)
+          if (table === undefined) throw new Error(`${step.entity}: ${r.table.name} is not a target of this step`)
+          return [table, valuesInOrder(table, r.values, step.entity)] as const
+        })
+        for (const [table, values] of rowsOut) {
+          const list = writes.targets.get(table.name) ?? []
+          list.push(values)
+          writes.targets.set(table.name, list)
+        }
+      }
+    } catch (error) {
+      const reason = `the mapping failed: ${error instanceof Error ? error.message : String(error)}`
+      writes.quarantine.push([runId, step.entity, legacyKey, "transform", "(row)", reason, null, rawJson(text)])
+      quarantined++
+      continue
+    }
+    switch (outcome._tag) {
+      case "Load":
+        writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "loaded", null])
+        ownKeys.set(legacyKey, outcome.targetKey)
+        loaded++
+        break
+      case "Merge":
+        writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "merged", outcome.rule])
+        ownKeys.set(legacyKey, outcome.targetKey)
+        merged++
+        break
+      case "Exclude":
+        writes.exclusion.push([runId, step.entity, legacyKey, outcome.rule, outcome.reason])
+        excluded++
+        break
+      case "Quarantine":
+        writes.quarantine.push([
+          runId,
+          step.entity,
+          legacyKey,
+          "transform",
+          outcome.field,
+          outcome.reason,
+          outcome.rule,
+          rawJson(text)
+        ])
+        quarantined++
+        break
+    }
+  }
+  writes.counts = { read: rows.length, loaded, merged, quarantined, excluded }
+  return writes
+}
+
+const runStep = Effect.fnUntraced(function*(
+  legacy: Database.Database,
+  target: Database.Database,
+  ledger: Ledger.Ledger,
+  runId: string,
+  position: number,
+  step: EntityStep,
+  options: Options,
+  existing: Ledger.StepRow | undefined
+) {
+  const observer = yield* Observer
+  if (existing?.status === "done") return { entity: step.entity, counts: existing.counts }
+  if (existing === undefined) yield* ledger.beginStep(runId, step.entity, position)
+  let counts = existing?.counts ?? Counts.zero
+  let batches = existing?.batches ?? 0
+  yield* observer.stepStarted({ runId, entity: step.entity, position, resumedAt: counts })
+
+  const placed = new Map(step.targets.map((t) => [t.name, Table.inSchema(t, options.targetSchema)] as const))
+  const decode = Decode.decoder(step.legacyRow)
+  const keyPositions = step.source.key.map((k) => step.source.columns.indexOf(k))
+  const sourceTable = { schema: options.legacySchema, name: step.source.table }
+
+  yield* Source.batches(legacy, {
+    table: sourceTable,
+    columns: step.source.columns,
+    key: step.source.key,
+    after: existing?.lastKey,
+    batchSize: options.batchSize ?? 1000,
+    mode: options.readMode ?? "auto"
+  }).pipe(
+    Stream.runForEach((rows) =>
+      Effect.gen(function*() {
+        if (rows.length === 0) return
+        // resolve the references of the batch through the xref, one query per referenced entity
+        const texts = rows.map((r) => {
+          const text: Record<string, string | null> = {}
+          step.source.columns.forEach((c, i) => (text[c] = r[i] ?? null))
+          return text
+        })
+        const decodedRows = texts.map(decode)
+        const resolved = new Map<string, ReadonlyMap<string, string>>()
+        {
+          for (const ref of step.references) {
+            const keys = new Set<string>()
+            for (const d of decodedRows) {
+              if (Decode.isFailure(d)) continue
+              const k = ref.legacyKey(d)
+              if (k !== null) keys.add(k)
+            }
+            if (keys.size > 0) resolved.set(ref.entity, yield* ledger.targetKeys(runId, ref.entity, [...keys]))
+          }
+        }
+        const writes = mapBatch(runId, step, placed, rows, texts, decodedRows, keyPositions, resolved)
+        const lastRow = rows[rows.length - 1]!
+        const lastKey = keyPositions.map((p) => String(lastRow[p]))
+        const nextCounts = Counts.add(counts, writes.counts)
+        const event: BatchEvent = { runId, entity: step.entity, position, batch: batches + 1, counts: nextCounts }
+        const beforeCommit = observer.beforeCommit(event)
+        yield* target.use(`load ${step.entity} batch ${batches + 1}`, (d) =>
+          d.transaction(async (connection) => {
+            for (const [name, values] of writes.targets) await connection.writeRows(placed.get(name)!, values)
+            await connection.writeRows(ledger.tables.xref, writes.xref)
+            await connection.writeRows(ledger.tables.quarantine, writes.quarantine)
+            await connection.writeRows(ledger.tables.exclusion, writes.exclusion)
+            await ledger.checkpoint(connection, runId, step.entity, lastKey, batches + 1, nextCounts)
+            await Effect.runPromise(beforeCommit)
+          }))
+        counts = nextCounts
+        batches++
+        yield* observer.batchCommitted(event)
+      })
+    )
+  )
+
+  // the conservation law, checked against what the databases hold, not only against the running counters
+  const sourceRows = yield* Source.count(legacy, sourceTable)
+  const recorded = yield* ledger.recorded(runId, step.entity)
+  const problems: Array<string> = []
+  if (!Counts.holds(counts)) problems.push(`the counters do not add up: ${Counts.format(counts)}`)
+  if (sourceRows !== counts.read) {
+    problems.push(`the legacy table ${step.source.table} holds ${sourceRows} rows but ${counts.read} were read`)
+  }
+  for (const k of ["loaded", "merged", "quarantined", "excluded"] as const) {
+    if (recorded[k] !== counts[k]) problems.push(`${counts[k]} rows counted ${k} but the control schema records ${recorded[k]}`)
+  }
+  if (problems.length > 0) {
+    return yield* new ConservationError({
+      runId,
+      entity: step.entity,
+      message: `conservation law broken for ${step.entity} in run ${runId}: ${problems.join("; ")}`
+    })
+  }
+  yield* ledger.finishStep(runId, step.entity)
+  yield* observer.stepFinished({ runId, entity: step.entity, position, counts })
+  return { entity: step.entity, counts }
+})
+
+/** The code version recorded with a run: the given one, or the environment's `HANDOVER_CODE_VERSION`. */
+const codeVersionOf = (options: Options) => options.codeVersion ?? process.env.HANDOVER_CODE_VERSION ?? "dev"
+
+/** Runs (or resumes) one rehearsal of a pipeline. */
+export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Options) {
+  const legacy = yield* LegacyDatabase
+  const target = yield* TargetDatabase
+  const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
+  yield* prepareTarget(target, pipeline, options)
+  const ledger = Ledger.make(target, controlSchema)
+  const hash = configHash(pipeline, options)
+
+  const previous = (yield* ledger.runs({ pipeline: pipeline.name, rehearsal: options.rehearsal })).at(-1)
+  const resumable = options.resume !== false && previous !== undefined && previous.status !== "completed" &&
+    previous.replacedBy === null && previous.configHash === hash
+  let runId: string
+  if (resumable) {
+    runId = previous.runId
+    yield* ledger.reopenRun(runId)
+  } else {
+    runId = randomUUID()
+    yield* ledger.startRun({
+      runId,
+      rehearsal: options.rehearsal,
+      pipeline: pipeline.name,
+      configHash: hash,
+      codeVersion: codeVersionOf(options),
+      startedAt: new Date()
+    }, targetTables(pipeline, options.targetSchema))
+  }
+  const existing = new Map((yield* ledger.steps(runId)).map((s) => [s.entity, s] as const))
+
+  const steps: Array<StepResult> = []
+  const outcome = yield* Effect.exit(Effect.gen(function*() {
+    for (const [position, step] of pipeline.steps.entries()) {
+      steps.push(yield* runStep(legacy, target, ledger, runId, position, step, options, existing.get(step.entity)))
+    }
+  }))
+  if (outcome._tag === "Failure") {
+    const error = outcome.cause
+    yield* ledger.finishRun(runId, "failed", messageOf(error)).pipe(Effect.ignore)
+    return yield* Effect.failCause(error)
+  }
+  yield* ledger.finishRun(runId, "completed", null)
+  return { runId, rehearsal: options.rehearsal, resumed: resumable, steps } satisfies Result
+})
+
+const messageOf = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  const text = error instanceof Error ? error.message : String(error)
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text
+}
+
+export const keyValues = keyValuesOf

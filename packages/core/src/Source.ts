@@ -1,0 +1,82 @@
+/**
+ * Reads a legacy table in key order as a stream of batches of text rows, with memory bounded by the batch size:
+ * by keyset pages on every dialect, or by one `COPY ... TO STDOUT` where the dialect is PostgreSQL.
+ * Either way it can start after a given key, which is how a rehearsal resumes.
+ */
+import { CopyText, type Database, type Driver, type SqlDialect } from "@handover/sql"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { DatabaseError } from "@handover/sql/Database"
+
+export type ReadMode = "auto" | "keyset" | "copy"
+
+export interface ReadOptions {
+  readonly table: SqlDialect.TableRef
+  readonly columns: ReadonlyArray<string>
+  readonly key: ReadonlyArray<string>
+  /** Start after this key (one text value per key column); none: from the first row. */
+  readonly after: ReadonlyArray<string> | undefined
+  readonly batchSize: number
+  readonly mode: ReadMode
+}
+
+/** Positions of the key columns among the read columns. */
+const keyPositions = (options: ReadOptions) => options.key.map((k) => options.columns.indexOf(k))
+
+const keysetBatches = (database: Database.Database, options: ReadOptions) => {
+  const positions = keyPositions(options)
+  return Stream.paginate(options.after, (after: ReadonlyArray<string> | undefined) => {
+    const page = database.dialect.keysetPage({ ...options, after, limit: options.batchSize })
+    return database.use(`read ${options.table.name}`, (d) => d.queryText(page.sql, page.params)).pipe(
+      Effect.map((rows) => {
+        const last = rows.at(-1)
+        const next = rows.length === options.batchSize && last !== undefined
+          ? Option.some(positions.map((p) => String(last[p])))
+          : Option.none<ReadonlyArray<string>>()
+        return [rows.length === 0 ? [] : [rows], next] as const
+      })
+    )
+  })
+}
+
+const copyBatches = (database: Database.Database, options: ReadOptions, copyOut: NonNullable<Driver.Driver["copyOut"]>) =>
+  Stream.fromAsyncIterable(
+    CopyText.decodeBatches(copyOut({ ...options, limit: Infinity }), options.batchSize),
+    (cause) =>
+      new DatabaseError({
+        operation: `copy ${options.table.name}`,
+        database: database.display,
+        message: `reading ${options.table.name} from ${database.display} failed: ${
+          cause instanceof Error ? cause.message : String(cause)
+        }`,
+        cause
+      })
+  ) as Stream.Stream<ReadonlyArray<Driver.TextRow>, DatabaseError>
+
+/** The legacy table as a stream of batches of text rows, in key order. */
+export const batches = (
+  database: Database.Database,
+  options: ReadOptions
+): Stream.Stream<ReadonlyArray<Driver.TextRow>, DatabaseError> => {
+  const copyOut = database.driver.copyOut
+  const useCopy = options.mode === "copy" || (options.mode === "auto" && copyOut !== undefined)
+  if (useCopy && copyOut !== undefined) return copyBatches(database, options, copyOut)
+  if (options.mode === "copy") {
+    return Stream.fail(
+      new DatabaseError({
+        operation: `copy ${options.table.name}`,
+        database: database.display,
+        message: `${database.dialect.name} has no COPY: read with keyset pages`,
+        cause: null
+      })
+    )
+  }
+  return keysetBatches(database, options)
+}
+
+/** Number of rows in the legacy table. */
+export const count = (database: Database.Database, table: SqlDialect.TableRef) =>
+  database.use(`count ${table.name}`, (d) => d.queryText(`SELECT COUNT(*) FROM ${d.dialect.qualify(table)}`)).pipe(
+    Effect.map((rows) => Number(rows[0]?.[0] ?? 0))
+  )

@@ -1,0 +1,11 @@
+/**
+ * The rehearsal engine: pipelines, decoding, mapping outcomes, the run ledger and the conservation law.
+ */
+export * as Counts from "./Counts.ts"
+export * as Databases from "./Databases.ts"
+export * as Decode from "./Decode.ts"
+export * as Ledger from "./Ledger.ts"
+export * as Money from "./Money.ts"
+export * as Pipeline from "./Pipeline.ts"
+export * as Rehearsal from "./Rehearsal.ts"
+export * as Source from "./Source.ts"

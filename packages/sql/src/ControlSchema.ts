@@ -1,0 +1,136 @@
+/**
+ * The control schema: runs, entity steps (counts and checkpoints), the xref of legacy keys to target keys,
+ * quarantine and exclusions. Created and upgraded by migrations, in the target database, so that a batch and its
+ * checkpoint commit in one transaction and rehearsal N+1 finds rehearsal N.
+ */
+import * as Effect from "effect/Effect"
+import { sql } from "kysely"
+import { Migrator, type Migration } from "kysely/migration"
+import { DatabaseError, type Database } from "./Database.ts"
+import type { SqlDialect } from "./SqlDialect.ts"
+import * as Table from "./Table.ts"
+
+export const defaultSchema = "handover"
+
+const key = Table.text(200)
+
+/** The control tables, in the given schema. */
+export const tables = (schema: string) => {
+  const run = Table.make({
+    schema,
+    name: "run",
+    columns: {
+      run_id: Table.text(40),
+      rehearsal: Table.text(200),
+      pipeline: Table.text(100),
+      config_hash: Table.text(64),
+      code_version: Table.text(100),
+      started_at: Table.timestamp,
+      ended_at: Table.nullable(Table.timestamp),
+      status: Table.text(20),
+      message: Table.nullable(Table.text()),
+      /** The run whose load replaced this run's rows in the target. */
+      replaced_by: Table.nullable(Table.text(40))
+    },
+    primaryKey: ["run_id"]
+  })
+  const entityStep = Table.make({
+    schema,
+    name: "entity_step",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      position: Table.int,
+      status: Table.text(20),
+      last_key: Table.nullable(Table.text()),
+      batches: Table.int,
+      rows_read: Table.bigint,
+      rows_loaded: Table.bigint,
+      rows_merged: Table.bigint,
+      rows_quarantined: Table.bigint,
+      rows_excluded: Table.bigint,
+      started_at: Table.timestamp,
+      ended_at: Table.nullable(Table.timestamp)
+    },
+    primaryKey: ["run_id", "entity"]
+  })
+  const xref = Table.make({
+    schema,
+    name: "xref",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      legacy_key: key,
+      target_table: Table.text(200),
+      target_key: key,
+      outcome: Table.text(10),
+      rule_id: Table.nullable(Table.text(40))
+    },
+    primaryKey: ["run_id", "entity", "legacy_key"]
+  })
+  const quarantine = Table.make({
+    schema,
+    name: "quarantine",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      legacy_key: key,
+      stage: Table.text(20),
+      field_path: Table.text(),
+      reason: Table.text(),
+      rule_id: Table.nullable(Table.text(40)),
+      raw_row: Table.text()
+    },
+    primaryKey: ["run_id", "entity", "legacy_key"]
+  })
+  const exclusion = Table.make({
+    schema,
+    name: "exclusion",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      legacy_key: key,
+      rule_id: Table.text(40),
+      reason: Table.text()
+    },
+    primaryKey: ["run_id", "entity", "legacy_key"]
+  })
+  return { run, entityStep, xref, quarantine, exclusion }
+}
+
+export type ControlTables = ReturnType<typeof tables>
+
+/** The migrations of the control schema, oldest first. Never edit one that has shipped: add the next. */
+export const migrations = (schema: string, dialect: SqlDialect): Record<string, Migration> => {
+  const t = tables(schema)
+  return {
+    "0001_control_tables": {
+      up: async (db) => {
+        for (const table of [t.run, t.entityStep, t.xref, t.quarantine, t.exclusion]) {
+          await sql.raw(dialect.createTable(table)).execute(db)
+        }
+      }
+    }
+  }
+}
+
+/** Brings the control schema up to date. */
+export const migrate = (database: Database, schema: string = defaultSchema) =>
+  Effect.gen(function*() {
+    yield* database.use("create control schema", (d) => d.query(d.dialect.createSchema(schema)))
+    const result = yield* database.use("migrate control schema", (d) =>
+      new Migrator({
+        db: d.kysely,
+        provider: { getMigrations: async () => migrations(schema, d.dialect) },
+        migrationTableSchema: schema
+      }).migrateToLatest())
+    if (result.error !== undefined) {
+      return yield* new DatabaseError({
+        operation: "migrate control schema",
+        database: database.display,
+        message: `control schema migration failed on ${database.display}: ${String(result.error)}`,
+        cause: result.error
+      })
+    }
+    return result.results ?? []
+  })

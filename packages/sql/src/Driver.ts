@@ -1,0 +1,58 @@
+/**
+ * The one interface every dialect implements: queries, transactions, text reads and bulk writes.
+ */
+import type { Kysely } from "kysely"
+import type { KeysetPage, SqlDialect } from "./SqlDialect.ts"
+import type { Table } from "./Table.ts"
+
+/** A value written to a database: dates and decimals travel as text in ISO and plain decimal form. */
+export type SqlValue = string | number | bigint | boolean | null
+
+/** A row read as text, one value per requested column. */
+export type TextRow = ReadonlyArray<string | null>
+
+/** Statements run inside one transaction. */
+export interface Connection {
+  /** Runs a statement with the dialect's placeholders and returns its rows. */
+  readonly query: (sql: string, params?: ReadonlyArray<unknown>) => Promise<ReadonlyArray<Record<string, unknown>>>
+  /** Writes rows (values in the table's column order) the fastest way the dialect has: COPY, bulk load or batched INSERT. */
+  readonly writeRows: (table: Table, rows: ReadonlyArray<ReadonlyArray<SqlValue>>) => Promise<void>
+}
+
+export interface Driver extends Connection {
+  readonly dialect: SqlDialect
+  /** Kysely over the same connections, for building and running ordinary statements. */
+  readonly kysely: Kysely<any>
+  /** Runs a query and returns every value as text, in the dialect's text form. */
+  readonly queryText: (sql: string, params?: ReadonlyArray<unknown>) => Promise<ReadonlyArray<TextRow>>
+  /** Runs `f` in one transaction: committed when it resolves, rolled back when it rejects. */
+  readonly transaction: <A>(f: (connection: Connection) => Promise<A>) => Promise<A>
+  /** A keyset read as one `COPY (...) TO STDOUT` in text format, where the dialect has it. */
+  readonly copyOut: ((page: KeysetPage) => AsyncIterable<Uint8Array>) | undefined
+  readonly close: () => Promise<void>
+}
+
+/** A multi-row INSERT of at most `maxParams` parameters a statement, for dialects with no faster path. */
+export const insertInChunks = async (
+  dialect: SqlDialect,
+  run: (sql: string, params: ReadonlyArray<unknown>) => Promise<unknown>,
+  table: Table,
+  rows: ReadonlyArray<ReadonlyArray<SqlValue>>,
+  maxParams: number,
+  maxRows: number
+): Promise<void> => {
+  const width = table.columns.length
+  const perStatement = Math.max(1, Math.min(maxRows, Math.floor(maxParams / width)))
+  const head = `INSERT INTO ${dialect.qualify(table)} (${table.columns.map((c) => dialect.quoteIdentifier(c.name)).join(", ")}) VALUES `
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement)
+    const params: Array<unknown> = []
+    const tuples = chunk.map((row) =>
+      `(${row.map((v) => {
+        params.push(v)
+        return dialect.placeholder(params.length)
+      }).join(", ")})`
+    )
+    await run(head + tuples.join(", "), params)
+  }
+}

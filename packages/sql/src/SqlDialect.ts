@@ -1,0 +1,74 @@
+/**
+ * What a dialect says in SQL. Pure: every function returns text, so the SQL of a dialect whose server is not at
+ * hand (SQL Server, here) can still be tested.
+ */
+import type { ColumnType, Table } from "./Table.ts"
+
+export type DialectName = "postgres" | "pglite" | "mssql"
+
+/** A table named in a statement: schema (optional) and name. */
+export interface TableRef {
+  readonly schema: string | undefined
+  readonly name: string
+}
+
+/** A statement with its positional parameters. */
+export interface Statement {
+  readonly sql: string
+  readonly params: ReadonlyArray<unknown>
+}
+
+export interface KeysetPage {
+  readonly table: TableRef
+  /** Columns to read, in order; each comes back as text. */
+  readonly columns: ReadonlyArray<string>
+  /** Key columns, in sort order. */
+  readonly key: ReadonlyArray<string>
+  /** Read rows whose key sorts after this key (text values, one per key column); none: from the start. */
+  readonly after: ReadonlyArray<string> | undefined
+  readonly limit: number
+}
+
+export interface SqlDialect {
+  readonly name: DialectName
+  readonly quoteIdentifier: (name: string) => string
+  readonly qualify: (table: TableRef) => string
+  /** The placeholder of the n-th parameter, counting from 1. */
+  readonly placeholder: (n: number) => string
+  readonly columnType: (type: ColumnType) => string
+  /** Creates the schema if it is missing. */
+  readonly createSchema: (schema: string) => string
+  /** Creates the table if it is missing. */
+  readonly createTable: (table: Table) => string
+  /** One page of a keyset read, every column as text, in key order. */
+  readonly keysetPage: (page: KeysetPage) => Statement
+  /** Empties the given tables, which may reference each other (given in dependency order). */
+  readonly clearTables: (tables: ReadonlyArray<TableRef>) => ReadonlyArray<string>
+  readonly dropSchema: (schema: string) => ReadonlyArray<string>
+}
+
+/**
+ * The keyset condition `key > after` for a key of one or more columns, written as an OR of prefixes so that it works
+ * on every dialect (SQL Server has no row-value comparison).
+ */
+export const keysetCondition = (
+  key: ReadonlyArray<string>,
+  quote: (name: string) => string,
+  placeholder: (n: number) => string,
+  after: ReadonlyArray<string>,
+  firstParam = 1
+): Statement => {
+  if (after.length !== key.length) {
+    throw new Error(`a resume key needs ${key.length} values, got ${after.length}`)
+  }
+  const params: Array<string> = []
+  const param = (value: string) => {
+    params.push(value)
+    return placeholder(firstParam + params.length - 1)
+  }
+  const disjuncts = key.map((column, i) => {
+    const equalities = key.slice(0, i).map((prefix, j) => `${quote(prefix)} = ${param(after[j]!)}`)
+    return [...equalities, `${quote(column)} > ${param(after[i]!)}`].join(" AND ")
+  })
+  return { sql: disjuncts.length === 1 ? disjuncts[0]! : disjuncts.map((d) => `(${d})`).join(" OR "), params }
+}

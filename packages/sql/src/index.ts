@@ -1,0 +1,10 @@
+/**
+ * Databases for Handover: one driver interface over PostgreSQL, PGlite and SQL Server.
+ */
+export * as ConnectionUrl from "./ConnectionUrl.ts"
+export * as CopyText from "./CopyText.ts"
+export * as Database from "./Database.ts"
+export * as Driver from "./Driver.ts"
+export * as SqlDialect from "./SqlDialect.ts"
+export * as Table from "./Table.ts"
+export * as ControlSchema from "./ControlSchema.ts"

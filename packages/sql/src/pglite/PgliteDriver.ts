@@ -1,0 +1,52 @@
+/**
+ * Embedded PostgreSQL (PGlite): file-backed, one connection, COPY through its in-memory `/dev/blob` device.
+ */
+import { PGlite, type Transaction } from "@electric-sql/pglite"
+import { Kysely, PGliteDialect } from "kysely"
+import { encodeRows } from "../CopyText.ts"
+import type { Connection, Driver, SqlValue, TextRow } from "../Driver.ts"
+import * as PostgresSql from "../postgres/PostgresSql.ts"
+import type { Table } from "../Table.ts"
+
+/** Returns every value as the text PostgreSQL produced, whatever its type. */
+const rawParsers = new Proxy({}, { get: () => (value: string) => value })
+
+const dialect = PostgresSql.make("pglite")
+
+type Queryable = Pick<Transaction, "query">
+
+const copyIn = async (db: Queryable, table: Table, rows: ReadonlyArray<ReadonlyArray<SqlValue>>) => {
+  if (rows.length === 0) return
+  const columns = table.columns.map((c) => dialect.quoteIdentifier(c.name)).join(", ")
+  await db.query(`COPY ${dialect.qualify(table)} (${columns}) FROM '/dev/blob'`, [], {
+    blob: new Blob([encodeRows(rows)])
+  })
+}
+
+const connectionOf = (db: Queryable): Connection => ({
+  query: async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as Array<unknown>)).rows,
+  writeRows: (table, rows) => copyIn(db, table, rows)
+})
+
+export interface Options {
+  /** Folder of the database files; none: in memory. */
+  readonly dataDir: string | undefined
+}
+
+export const make = async (options: Options): Promise<Driver> => {
+  const pglite = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })
+  const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) })
+  return {
+    dialect,
+    kysely,
+    ...connectionOf(pglite),
+    queryText: async (sql, params) =>
+      (await pglite.query<TextRow>(sql, params as Array<unknown>, { rowMode: "array", parsers: rawParsers })).rows,
+    transaction: (f) => pglite.transaction((tx) => f(connectionOf(tx))),
+    copyOut: undefined,
+    close: async () => {
+      await kysely.destroy()
+      if (!pglite.closed) await pglite.close()
+    }
+  }
+}
