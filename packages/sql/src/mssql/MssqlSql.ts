@@ -61,7 +61,8 @@ export const dialect: SqlDialect = {
     return {
       sql: `SELECT ${top}${page.columns.map(asText).join(", ")} FROM ${qualify(page.table)}` +
         (condition === undefined ? "" : ` WHERE ${condition.sql}`) +
-        ` ORDER BY ${page.key.map(quoteIdentifier).join(", ")}`,
+        // qualified: a bare name would sort on the text alias of the same name
+        ` ORDER BY ${page.key.map((k) => `${qualify(page.table)}.${quoteIdentifier(k)}`).join(", ")}`,
       params: condition?.params ?? []
     }
   },

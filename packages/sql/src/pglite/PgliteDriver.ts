@@ -8,9 +8,6 @@ import type { Connection, Driver, SqlValue, TextRow } from "../Driver.ts"
 import * as PostgresSql from "../postgres/PostgresSql.ts"
 import type { Table } from "../Table.ts"
 
-/** Returns every value as the text PostgreSQL produced, whatever its type. */
-const rawParsers = new Proxy({}, { get: () => (value: string) => value })
-
 const dialect = PostgresSql.make("pglite")
 
 type Queryable = Pick<Transaction, "query">
@@ -36,6 +33,12 @@ export interface Options {
 export const make = async (options: Options): Promise<Driver> => {
   const pglite = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })
   const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) })
+  // every type read back as the text PostgreSQL produced (types without an entry here are left as text anyway)
+  const identity = (value: string) => value
+  const rawParsers: Record<number, (value: string) => string> = {}
+  for (const row of (await pglite.query<{ oid: number }>("SELECT oid::int AS oid FROM pg_type")).rows) {
+    rawParsers[row.oid] = identity
+  }
   return {
     dialect,
     kysely,

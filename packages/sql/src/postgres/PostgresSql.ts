@@ -42,9 +42,12 @@ const createTable = (table: Table): string => {
 
 const placeholder = (n: number) => `$${n}`
 
-/** A SELECT of one keyset page with every column cast to text, in PostgreSQL's own text output form. */
+/**
+ * A SELECT of one keyset page. The drivers read every value in PostgreSQL's text output form (COPY and the raw
+ * protocol text agree), so no casts are needed.
+ */
 export const keysetSelect = (page: Parameters<SqlDialect["keysetPage"]>[0], inline: boolean) => {
-  const columns = page.columns.map((c) => `${quoteIdentifier(c)}::text`).join(", ")
+  const columns = page.columns.map(quoteIdentifier).join(", ")
   let where = ""
   let params: ReadonlyArray<unknown> = []
   if (page.after !== undefined) {
@@ -57,7 +60,8 @@ export const keysetSelect = (page: Parameters<SqlDialect["keysetPage"]>[0], inli
       params = condition.params
     }
   }
-  const order = page.key.map(quoteIdentifier).join(", ")
+  // qualified, so that the sort is on the table's column and never on an output column of the same name
+  const order = page.key.map((k) => `${qualify(page.table)}.${quoteIdentifier(k)}`).join(", ")
   const limit = Number.isFinite(page.limit) ? ` LIMIT ${Math.trunc(page.limit)}` : ""
   return { sql: `SELECT ${columns} FROM ${qualify(page.table)}${where} ORDER BY ${order}${limit}`, params }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * The `handover` command.
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import { Command, Flag } from "effect/cli"
+import { rehearse } from "./Rehearse.ts"
+
+const url = (name: string, env: string, fallback: string, description: string) =>
+  Flag.String(name).pipe(
+    Flag.withDescription(`${description} (env ${env})`),
+    Flag.withFallbackConfig(Config.String(env)),
+    Flag.withDefault(fallback)
+  )
+
+const rehearseCommand = Command.make(
+  "rehearse",
+  {
+    legacy: url("legacy", "HANDOVER_LEGACY_URL", "pglite://.handover/legacy", "legacy database URL"),
+    target: url("target", "HANDOVER_TARGET_URL", "pglite://.handover/target", "target database URL"),
+    rehearsal: Flag.String("rehearsal").pipe(Flag.withDescription("rehearsal series label"), Flag.withDefault("local")),
+    clients: Flag.Int("clients").pipe(Flag.withDescription("clients in a generated estate"), Flag.withDefault(10_000)),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("seed of a generated estate"), Flag.withDefault(1)),
+    batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("rows per batch"), Flag.withDefault(2_000)),
+    regenerate: Flag.Boolean("regenerate").pipe(Flag.withDescription("generate the legacy estate again"), Flag.withDefault(false)),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print the result as JSON"), Flag.withDefault(false))
+  },
+  (flags) =>
+    rehearse({
+      legacyUrl: flags.legacy,
+      targetUrl: flags.target,
+      rehearsal: flags.rehearsal,
+      clients: flags.clients,
+      seed: flags.seed,
+      batchSize: flags.batchSize,
+      regenerate: flags.regenerate,
+      json: flags.json
+    })
+).pipe(Command.withDescription("Run one rehearsal: legacy estate, migration, counts and the conservation law"))
+
+Command.make("handover").pipe(
+  Command.withDescription("Migrate legacy social care records and prove nothing was lost or changed"),
+  Command.withSubcommands([rehearseCommand]),
+  Command.run({ version: "0.1.0" }),
+  Effect.provide(NodeServices.layer),
+  NodeRuntime.runMain
+)

@@ -1,0 +1,77 @@
+/**
+ * Schemas that decode the text columns of legacy rows: whole numbers, dates in the formats legacy systems hold,
+ * optional text. Each failure message says what was expected, for the quarantine.
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as SchemaGetter from "effect/SchemaGetter"
+import * as SchemaIssue from "effect/SchemaIssue"
+
+/** The result of parsing one text value. */
+export type Parsed<A> = { readonly ok: A } | { readonly error: string }
+
+const isBlank = (text: string | null): text is null => text === null || text.trim() === ""
+
+/** A codec from required text to `A`, by a parse function. */
+export const fromText = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) =>
+  Schema.String.pipe(
+    Schema.decodeTo(to, {
+      decode: SchemaGetter.transformEffect((text: string, options) => {
+        const result = parse(text)
+        return "ok" in result
+          ? Effect.succeed(result.ok)
+          : Effect.fail(new SchemaIssue.InvalidValue({ message: result.error }, text, options))
+      }),
+      encode: SchemaGetter.transform(show)
+    })
+  )
+
+/** A codec from text that may be NULL or blank (both decode to `null`) to `A | null`. */
+export const fromOptionalText = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) =>
+  Schema.NullOr(Schema.String).pipe(
+    Schema.decodeTo(Schema.NullOr(to), {
+      decode: SchemaGetter.transformEffect((text: string | null, options) => {
+        if (isBlank(text)) return Effect.succeed(null)
+        const result = parse(text)
+        return "ok" in result
+          ? Effect.succeed(result.ok)
+          : Effect.fail(new SchemaIssue.InvalidValue({ message: result.error }, text, options))
+      }),
+      encode: SchemaGetter.transform((value: A | null) => (value === null ? null : show(value)))
+    })
+  )
+
+export const parseInt32 = (text: string): Parsed<number> => {
+  const trimmed = text.trim()
+  if (!/^-?\d+$/.test(trimmed)) return { error: `expected a whole number, got ${JSON.stringify(text)}` }
+  const n = Number(trimmed)
+  return Number.isSafeInteger(n) && Math.abs(n) <= 2_147_483_647
+    ? { ok: n }
+    : { error: `${trimmed} is out of range for a whole number` }
+}
+
+const isoDate = (y: number, m: number, d: number): string | undefined => {
+  if (y < 1800 || y > 2999 || m < 1 || m > 12 || d < 1) return undefined
+  if (d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return undefined
+  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`
+}
+
+/** Parses `yyyy-mm-dd` and the British `dd/mm/yyyy` into ISO `yyyy-mm-dd`; years 1800 to 2999. */
+export const parseDate = (text: string): Parsed<string> => {
+  const t = text.trim()
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t)
+  let iso: string | undefined
+  if (m) iso = isoDate(Number(m[1]), Number(m[2]), Number(m[3]))
+  else if ((m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t))) iso = isoDate(Number(m[3]), Number(m[2]), Number(m[1]))
+  return iso === undefined ? { error: `expected a date (yyyy-mm-dd or dd/mm/yyyy), got ${JSON.stringify(text)}` } : { ok: iso }
+}
+
+const keep = (text: string): Parsed<string> => ({ ok: text.trim() })
+const same = <A>(a: A) => String(a)
+
+export const IntFromText = fromText(Schema.Int, parseInt32, same)
+export const OptionalIntFromText = fromOptionalText(Schema.Int, parseInt32, same)
+export const DateFromText = fromText(Schema.String, parseDate, same)
+export const OptionalDateFromText = fromOptionalText(Schema.String, parseDate, same)
+/** Text, trimmed; NULL or blank is `null`. */
+export const OptionalText = fromOptionalText(Schema.String, keep, same)
