@@ -1,0 +1,5 @@
+/**
+ * Test harness: databases of every dialect, arbitraries, fault injection.
+ */
+export * as TestDatabase from "./TestDatabase.ts"
+export * as Arbitraries from "./Arbitraries.ts"
