@@ -2,6 +2,6 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "pipelines/*", "fixtures", "test"]
+    projects: ["packages/*/vitest.config.ts", "test"]
   }
 })

@@ -34,7 +34,8 @@ const columnType = (type: ColumnType): string => {
 const createTable = (table: Table): string => {
   const columns = table.columns.map((c) => `${quoteIdentifier(c.name)} ${columnType(c.type)} ${c.nullable ? "NULL" : "NOT NULL"}`)
   const pk = table.primaryKey.length > 0 ? [`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(", ")})`] : []
-  const objectName = quoteString(table.schema === undefined ? table.name : `${table.schema}.${table.name}`)
+  // OBJECT_ID parses its argument as a multi-part name: bracketed, so that a dot or bracket in a name is not misread
+  const objectName = quoteString(qualify(table))
   return `IF OBJECT_ID(${objectName}, N'U') IS NULL CREATE TABLE ${qualify(table)} (${[...columns, ...pk].join(", ")})`
 }
 

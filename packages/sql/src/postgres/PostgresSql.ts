@@ -53,8 +53,12 @@ export const keysetSelect = (page: Parameters<SqlDialect["keysetPage"]>[0], inli
   if (page.after !== undefined) {
     const condition = keysetCondition(page.key, quoteIdentifier, placeholder, page.after)
     if (inline) {
-      // COPY takes no parameters: the values are written as escaped literals
-      where = ` WHERE ${condition.sql.replace(/\$(\d+)/g, (_, n: string) => quoteLiteral(String(condition.params[Number(n) - 1])))}`
+      // COPY takes no parameters: the values are written as escaped literals (skipping quoted identifiers, which may
+      // hold text that looks like a placeholder)
+      where = ` WHERE ${
+        condition.sql.replace(/"(?:[^"]|"")*"|\$(\d+)/g, (match, n: string | undefined) =>
+          n === undefined ? match : quoteLiteral(String(condition.params[Number(n) - 1])))
+      }`
     } else {
       where = ` WHERE ${condition.sql}`
       params = condition.params

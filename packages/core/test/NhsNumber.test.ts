@@ -1,0 +1,38 @@
+import { assert, describe, it } from "@effect/vitest"
+import { fc, test } from "@fast-check/vitest"
+import * as NhsNumber from "../src/NhsNumber.ts"
+
+const nineDigits = fc.integer({ min: 0, max: 999_999_999 }).map((n) => String(n).padStart(9, "0"))
+
+describe("NhsNumber", () => {
+  it("accepts a published example and rejects its neighbour", () => {
+    assert.deepStrictEqual(NhsNumber.parse("943 476 5919"), { _tag: "Valid", nhsNumber: "9434765919" })
+    assert.strictEqual(NhsNumber.parse("9434765918")._tag, "Invalid")
+  })
+
+  it("treats blanks and the usual placeholders as not known", () => {
+    for (const text of [null, "", "  ", "N/K", "nk", "Unknown"]) assert.strictEqual(NhsNumber.parse(text)._tag, "NotKnown")
+  })
+
+  it("never repeats the number in its reason", () => {
+    const parsed = NhsNumber.parse("9434765918")
+    assert.isTrue(parsed._tag === "Invalid" && !parsed.reason.includes("9434765918"))
+  })
+
+  test.prop([nineDigits])("a number with its check digit is valid; every other last digit is not", (nine) => {
+    const check = NhsNumber.checkDigit(nine)
+    for (let d = 0; d <= 9; d++) {
+      assert.strictEqual(NhsNumber.isValid(`${nine}${d}`), check === d)
+    }
+  })
+
+  test.prop([nineDigits, fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 9 })])(
+    "changing any one of the first nine digits of a valid number makes it invalid",
+    (nine, position, delta) => {
+      const check = NhsNumber.checkDigit(nine)
+      fc.pre(check !== undefined)
+      const changed = nine.slice(0, position) + String((Number(nine[position]) + delta) % 10) + nine.slice(position + 1)
+      assert.isFalse(NhsNumber.isValid(`${changed}${check}`))
+    }
+  )
+})
