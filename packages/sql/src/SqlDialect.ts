@@ -68,7 +68,7 @@ export const keysetCondition = (
   }
   const disjuncts = key.map((column, i) => {
     const equalities = key.slice(0, i).map((prefix, j) => `${quote(prefix)} = ${param(after[j]!)}`)
-    return [...equalities, `${quote(column)} >= ${param(after[i]!)}`].join(" AND ")
+    return [...equalities, `${quote(column)} > ${param(after[i]!)}`].join(" AND ")
   })
   return { sql: disjuncts.length === 1 ? disjuncts[0]! : disjuncts.map((d) => `(${d})`).join(" OR "), params }
 }

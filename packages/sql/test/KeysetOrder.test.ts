@@ -217,3 +217,52 @@ describe.skipIf(!testsDialect("postgres"))("COPY reads on postgres", () => {
     }
   )
 })
+
+describe.skipIf(!testsDialect("postgres"))("COPY reads on postgres, whatever the column names", () => {
+  let driver: Driver | undefined
+  let drop: (() => Promise<void>) | undefined
+
+  beforeAll(async () => {
+    const fresh = await freshPostgres()
+    drop = fresh.drop
+    driver = PostgresDriver.make({ connectionString: fresh.url })
+  })
+
+  afterAll(async () => {
+    await driver?.close()
+    await drop?.()
+  })
+
+  /** Column names that need quoting, and some that look like placeholders or literals. */
+  const columnName = fc.oneof(
+    fc.constantFrom("$1", "k$2", "\"$3\"", "'$1'", "a b", "E'x'", "select"),
+    fc.string({ unit: "binary", minLength: 1, maxLength: 10 }).filter((s) => !s.includes("\u0000"))
+  )
+
+  test.prop([
+    fc.uniqueArray(columnName, { minLength: 3, maxLength: 3 }),
+    fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom("a", "'", "\\", "$1", "b")), {
+      selector: (k) => JSON.stringify(k),
+      minLength: 1,
+      maxLength: 12
+    }),
+    fc.nat()
+  ], { numRuns: runs })(
+    "a resumed COPY read returns the rows after the key",
+    async (names, keys, pick) => {
+      const d = driver!
+      const [a, b, value] = names as [string, string, string]
+      const table = Table.make({ schema: undefined, name: "named", columns: { [a]: Table.int, [b]: Table.text(), [value]: Table.text() }, primaryKey: [a, b] })
+      await d.query(`DROP TABLE IF EXISTS ${d.dialect.qualify(table)}`)
+      await d.query(d.dialect.createTable(table))
+      await d.writeRows(table, keys.map(([x, y], i) => [x, y, `row ${i}`]))
+      const all = { table, columns: [value, a, b], key: [a, b], after: undefined, limit: Infinity }
+      const first = d.dialect.keysetPage(all)
+      const expected = await d.queryText(first.sql, first.params)
+      const at = pick % expected.length
+      const after = [String(expected[at]![1]), String(expected[at]![2])]
+      const copied = await collect(CopyText.decodeBatches(d.copyOut!({ ...all, after }), 5))
+      assert.deepStrictEqual(copied.flat(), expected.slice(at + 1))
+    }
+  )
+})
