@@ -6,6 +6,10 @@ import { ExampleEstate } from "@handover/fixtures"
 import { ExamplePipeline, LegacyTables } from "@handover/pipeline-example"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as CodeVersion from "./CodeVersion.ts"
+
+/** The version of the command, recorded with every run. */
+export const version = "0.1.0"
 
 export interface Options {
   readonly legacyUrl: string
@@ -53,7 +57,8 @@ export const rehearse = (options: Options) =>
     const result = yield* Rehearsal.run(ExamplePipeline.pipeline, {
       rehearsal: options.rehearsal,
       targetSchema: "example",
-      batchSize: options.batchSize
+      batchSize: options.batchSize,
+      codeVersion: CodeVersion.current(version)
     })
     if (options.json) {
       yield* Console.log(JSON.stringify(result))

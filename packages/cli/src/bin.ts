@@ -4,9 +4,10 @@
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import * as Config from "effect/Config"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { Command, Flag } from "effect/cli"
-import { rehearse } from "./Rehearse.ts"
+import { rehearse, version } from "./Rehearse.ts"
 
 const url = (name: string, env: string, fallback: string, description: string) =>
   Flag.String(name).pipe(
@@ -40,10 +41,32 @@ const rehearseCommand = Command.make(
     })
 ).pipe(Command.withDescription("Run one rehearsal: legacy estate, migration, counts and the conservation law"))
 
+/**
+ * Exit codes: 0 the rehearsal passed; 1 it ran but a check failed (the conservation law); 2 it could not run
+ * (a database unreachable, a bad URL, bad flags).
+ */
+const exitCodeOf = (error: unknown): number =>
+  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "ConservationError" ? 1 : 2
+
+const messageOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
+    ? (error as { message: string }).message
+    : String(error)
+
 Command.make("handover").pipe(
   Command.withDescription("Migrate legacy social care records and prove nothing was lost or changed"),
   Command.withSubcommands([rehearseCommand]),
-  Command.run({ version: "0.1.0" }),
+  Command.run({ version }),
+  Effect.catch((error) =>
+    // the command line's own errors have been shown with the help already
+    (error as { _tag?: unknown })._tag === "ShowHelp" ? Effect.sync(() => {
+      process.exitCode = 2
+    }) : Console.error(`handover: ${messageOf(error)}`).pipe(
+      Effect.andThen(Effect.sync(() => {
+        process.exitCode = exitCodeOf(error)
+      }))
+    )
+  ),
   Effect.provide(NodeServices.layer),
   NodeRuntime.runMain
 )

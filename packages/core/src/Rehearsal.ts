@@ -53,7 +53,7 @@ export interface BatchEvent extends StepEvent {
   readonly counts: Counts.Counts
 }
 
-/** Hears about a rehearsal as it goes: progress displays, and tests that stop a run at a chosen point. */
+/** What hears about a rehearsal as it goes: progress displays, and tests that stop a run at a chosen point. */
 export interface ObserverShape {
   readonly stepStarted: (event: StepEvent & { readonly resumedAt: Counts.Counts }) => Effect.Effect<void>
   /** Called inside the batch's transaction, before it commits: a failure here rolls the batch back. */

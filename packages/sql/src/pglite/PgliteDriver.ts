@@ -3,6 +3,7 @@
  */
 import { PGlite, type Transaction } from "@electric-sql/pglite"
 import { Kysely, PGliteDialect } from "kysely"
+import { mkdir } from "node:fs/promises"
 import { encodeRows } from "../CopyText.ts"
 import type { Connection, Driver, SqlValue, TextRow } from "../Driver.ts"
 import * as PostgresSql from "../postgres/PostgresSql.ts"
@@ -31,6 +32,7 @@ export interface Options {
 }
 
 export const make = async (options: Options): Promise<Driver> => {
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true })
   const pglite = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })
   const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) })
   // every type read back as the text PostgreSQL produced (types without an entry here are left as text anyway)
