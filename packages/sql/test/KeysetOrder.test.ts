@@ -9,7 +9,7 @@ import type { Driver, TextRow } from "../src/Driver.ts"
 import * as PgliteDriver from "../src/pglite/PgliteDriver.ts"
 import * as PostgresDriver from "../src/postgres/PostgresDriver.ts"
 import * as Table from "../src/Table.ts"
-import { collect, freshPostgres, testsDialect } from "./support.ts"
+import { collect, everyTypeTable, freshPostgres, testsDialect } from "./support.ts"
 
 const runs = Number(process.env.HANDOVER_PROPERTY_RUNS ?? 15)
 
@@ -136,22 +136,7 @@ for (const target of targets) {
 
     it("the generated DDL of every column type runs, twice, and values come back in PostgreSQL's text form", async () => {
       const d = driver!
-      const table = Table.make({
-        schema,
-        name: "every \"type\" ]",
-        columns: {
-          id: Table.int,
-          big: Table.bigint,
-          name: Table.text(),
-          code: Table.text(20),
-          amount: Table.decimal(12, 2),
-          born: Table.date,
-          at: Table.timestamp,
-          flag: Table.boolean,
-          note: Table.nullable(Table.text())
-        },
-        primaryKey: ["id", "code"]
-      })
+      const table = everyTypeTable(schema, "every \"type\" ]", ["id", "code"])
       await d.query(d.dialect.createSchema(schema))
       await d.query(d.dialect.createTable(table))
       await d.query(d.dialect.createTable(table))

@@ -12,6 +12,7 @@ import * as ControlSchema from "../src/ControlSchema.ts"
 import * as Database from "../src/Database.ts"
 import type { SqlValue, TextRow } from "../src/Driver.ts"
 import * as Table from "../src/Table.ts"
+import { everyTypeTable } from "./support.ts"
 
 const url = process.env.HANDOVER_MSSQL_URL
 
@@ -19,22 +20,7 @@ const suffix = randomBytes(4).toString("hex")
 const schema = `handover_test_${suffix}`
 const controlSchema = `handover_control_${suffix}`
 
-const everyType = Table.make({
-  schema,
-  name: "every type",
-  columns: {
-    id: Table.int,
-    big: Table.bigint,
-    name: Table.text(),
-    code: Table.text(20),
-    amount: Table.decimal(12, 2),
-    born: Table.date,
-    at: Table.timestamp,
-    flag: Table.boolean,
-    note: Table.nullable(Table.text())
-  },
-  primaryKey: ["id"]
-})
+const everyType = everyTypeTable(schema, "every type", ["id"])
 const columns = Table.columnNames(everyType)
 
 /** A row of every type, and the text SQL Server gives back for it (CONVERT style 121). */

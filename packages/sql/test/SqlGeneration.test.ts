@@ -10,28 +10,13 @@ import * as MssqlSql from "../src/mssql/MssqlSql.ts"
 import * as PostgresSql from "../src/postgres/PostgresSql.ts"
 import { keysetCondition, type KeysetPage } from "../src/SqlDialect.ts"
 import * as Table from "../src/Table.ts"
+import { everyTypeTable } from "./support.ts"
 
 const tsql = MssqlSql.dialect
 const postgres = PostgresSql.make("postgres")
 
 /** A table with a column of every type, nullable and not, in a schema and under a name that need quoting. */
-const everyType = Table.make({
-  schema: "legacy ]\"src\"",
-  name: "all types",
-  columns: {
-    id: Table.int,
-    big: Table.bigint,
-    name: Table.text(),
-    code: Table.text(20),
-    amount: Table.decimal(12, 2),
-    born: Table.date,
-    at: Table.timestamp,
-    flag: Table.boolean,
-    note: Table.nullable(Table.text()),
-    "odd ]\"col": Table.nullable(Table.timestamp)
-  },
-  primaryKey: ["id", "code"]
-})
+const everyType = everyTypeTable("legacy ]\"src\"", "all types", ["id", "code"], { "odd ]\"col": Table.nullable(Table.timestamp) })
 
 const client = { schema: "legacy", name: "client" }
 

@@ -2,6 +2,7 @@
  * Helpers for the tests of this package: a fresh database on the PostgreSQL test server, and reading async streams.
  */
 import pg from "pg"
+import * as Table from "../src/Table.ts"
 import { randomBytes } from "node:crypto"
 
 /** The PostgreSQL server the tests use; each suite creates a database of its own on it. */
@@ -56,3 +57,20 @@ export const collect = async <A>(items: AsyncIterable<A>): Promise<Array<A>> => 
 export async function* fromChunks(chunks: ReadonlyArray<Uint8Array>): AsyncGenerator<Uint8Array> {
   for (const chunk of chunks) yield chunk
 }
+
+/** The columns of a table with one column of every type, the same in every test that needs one. */
+export const everyTypeColumns = {
+  id: Table.int,
+  big: Table.bigint,
+  name: Table.text(),
+  code: Table.text(20),
+  amount: Table.decimal(12, 2),
+  born: Table.date,
+  at: Table.timestamp,
+  flag: Table.boolean,
+  note: Table.nullable(Table.text())
+} as const
+
+/** A table with one column of every type. */
+export const everyTypeTable = (schema: string, name: string, primaryKey: ReadonlyArray<string>, extra: Readonly<Record<string, Table.ColumnSpec>> = {}) =>
+  Table.make({ schema, name, columns: { ...everyTypeColumns, ...extra }, primaryKey })
