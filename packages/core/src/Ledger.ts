@@ -94,10 +94,15 @@ export const make = (target: Database.Database, schema: string) => {
      * Records a new run and replaces the previous load: the target tables are emptied and the xref of earlier runs
      * of the pipeline is dropped, in one transaction.
      */
-    startRun: (run: Omit<RunRow, "endedAt" | "status" | "message" | "replacedBy">, targetTables: ReadonlyArray<Table.Table>) =>
+    startRun: (
+      run: Omit<RunRow, "endedAt" | "status" | "message" | "replacedBy">,
+      targetTables: ReadonlyArray<Table.Table>,
+      referenceData: ReadonlyArray<{ readonly table: Table.Table; readonly rows: ReadonlyArray<ReadonlyArray<Driver.SqlValue>> }>
+    ) =>
       target.use("start run", (d) =>
         d.transaction(async (connection) => {
           for (const statement of d.dialect.clearTables(targetTables)) await connection.query(statement)
+          for (const reference of referenceData) await connection.writeRows(reference.table, reference.rows)
           const earlier = db().selectFrom("run").select("run_id").where("pipeline", "=", run.pipeline)
             .where("replaced_by", "is", null)
           await exec(connection, db().deleteFrom("xref").where("run_id", "in", earlier))
@@ -177,6 +182,69 @@ export const make = (target: Database.Database, schema: string) => {
         }
         return found
       }),
+
+    /** Target keys and main-table columns (as text) of legacy keys of an entity in this run. */
+    targetRows: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>, main: Table.Table, columns: ReadonlyArray<string>) =>
+      target.use("look up referenced rows", async (d) => {
+        const q = d.dialect.quoteIdentifier
+        const pk = main.primaryKey[0]!
+        const found = new Map<string, { readonly targetKey: string; readonly row: Record<string, string | null> }>()
+        for (let i = 0; i < legacyKeys.length; i += 1000) {
+          const part = legacyKeys.slice(i, i + 1000)
+          const placeholders = part.map((_, j) => d.dialect.placeholder(j + 3)).join(", ")
+          const rows = await d.queryText(
+            `SELECT x.legacy_key, x.target_key, ${columns.map((c) => `t.${q(c)}`).join(", ")} FROM ${d.dialect.qualify(tables.xref)} x ` +
+              `JOIN ${d.dialect.qualify(main)} t ON t.${q(pk)} = x.target_key ` +
+              `WHERE x.run_id = ${d.dialect.placeholder(1)} AND x.entity = ${d.dialect.placeholder(2)} AND x.legacy_key IN (${placeholders})`,
+            [runId, entity, ...part]
+          )
+          for (const r of rows) {
+            const row: Record<string, string | null> = {}
+            columns.forEach((c, j) => (row[c] = r[j + 2] ?? null))
+            found.set(String(r[0]), { targetKey: String(r[1]), row })
+          }
+        }
+        return found
+      }),
+
+    /** Target keys of rows of an entity loaded in this run under the given match keys. */
+    matchedKeys: (runId: string, entity: string, matchKeys: ReadonlyArray<string>) =>
+      run("look up match keys", async (db) => {
+        const found = new Map<string, string>()
+        for (let i = 0; i < matchKeys.length; i += 1000) {
+          const rows = await db.selectFrom("xref").select(["match_key", "target_key"]).where("run_id", "=", runId)
+            .where("entity", "=", entity).where("match_key", "in", matchKeys.slice(i, i + 1000))
+            .orderBy("legacy_key").execute()
+          for (const r of rows) if (!found.has(String(r.match_key))) found.set(String(r.match_key), String(r.target_key))
+        }
+        return found
+      }),
+
+    /** Rewrites the run's report of unmapped code values from the rows that carried them. */
+    summariseUnmappedCodes: (runId: string) =>
+      target.use("summarise unmapped codes", (d) =>
+        d.transaction(async (connection) => {
+          await exec(connection, db().deleteFrom("unmapped_code").where("run_id", "=", runId))
+          const rows = await connection.query(
+            `SELECT code_system, legacy_value, entity, outcome, COUNT(*) AS n FROM ${d.dialect.qualify(tables.codeIssue)} ` +
+              `WHERE run_id = ${d.dialect.placeholder(1)} GROUP BY code_system, legacy_value, entity, outcome`,
+            [runId]
+          )
+          const summary = new Map<string, { system: string; value: string; entities: Set<string>; flagged: number; quarantined: number }>()
+          for (const r of rows) {
+            const id = JSON.stringify([r.code_system, r.legacy_value])
+            const entry = summary.get(id) ??
+              { system: String(r.code_system), value: String(r.legacy_value), entities: new Set<string>(), flagged: 0, quarantined: 0 }
+            entry.entities.add(String(r.entity))
+            if (r.outcome === "quarantined") entry.quarantined += num(r.n)
+            else entry.flagged += num(r.n)
+            summary.set(id, entry)
+          }
+          await connection.writeRows(
+            tables.unmappedCode,
+            [...summary.values()].map((e) => [runId, e.system, e.value, [...e.entities].sort().join(", ").slice(0, 400), e.flagged, e.quarantined])
+          )
+        })),
 
     /** What the control tables hold for one entity of a run: the independent side of the conservation check. */
     recorded: (runId: string, entity: string) =>

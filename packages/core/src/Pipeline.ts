@@ -19,41 +19,109 @@ export interface TargetRow {
   readonly values: Readonly<Record<string, Driver.SqlValue>>
 }
 
+/** A code value that no code map knows: it is reported with its count, and its row is flagged or quarantined. */
+export interface UnmappedCode {
+  readonly codeSystem: string
+  readonly value: string
+}
+
+export type Severity = "error" | "warning" | "info"
+
+/** A note on a row that was migrated all the same: a fix made by a rule, or something a data owner should look at. */
+export interface Flag {
+  readonly rule: string
+  readonly field: string
+  readonly severity: Severity
+  readonly message: string
+  readonly unmapped?: UnmappedCode | undefined
+}
+
 /** What a mapping does with one decoded legacy row. */
 export type Outcome =
-  | { readonly _tag: "Load"; readonly targetKey: string; readonly rows: ReadonlyArray<TargetRow> }
-  | { readonly _tag: "Merge"; readonly targetKey: string; readonly rule: string }
+  | {
+    readonly _tag: "Load"
+    readonly targetKey: string
+    readonly rows: ReadonlyArray<TargetRow>
+    readonly flags: ReadonlyArray<Flag>
+    /** A key under which later rows of the entity can find this one and merge into it (a valid NHS number). */
+    readonly matchKey: string | null
+  }
+  | { readonly _tag: "Merge"; readonly targetKey: string; readonly rule: string; readonly flags: ReadonlyArray<Flag> }
   | { readonly _tag: "Exclude"; readonly rule: string; readonly reason: string }
-  | { readonly _tag: "Quarantine"; readonly rule: string; readonly field: string; readonly reason: string }
+  | {
+    readonly _tag: "Quarantine"
+    readonly rule: string
+    readonly field: string
+    readonly reason: string
+    readonly unmapped: ReadonlyArray<UnmappedCode>
+  }
 
 /** The row becomes target rows; the first row's table is the entity's main table and `targetKey` its key. */
-export const load = (targetKey: string, ...rows: ReadonlyArray<TargetRow>): Outcome => ({ _tag: "Load", targetKey, rows })
+export const load = (targetKey: string, ...rows: ReadonlyArray<TargetRow>): Outcome => ({
+  _tag: "Load",
+  targetKey,
+  rows,
+  flags: [],
+  matchKey: null
+})
 
 /** The row is a duplicate of a row already migrated under `targetKey`. */
-export const merge = (targetKey: string, rule: MappingRule): Outcome => ({ _tag: "Merge", targetKey, rule: rule.id })
+export const merge = (targetKey: string, rule: MappingRule, flags: ReadonlyArray<Flag> = []): Outcome => ({
+  _tag: "Merge",
+  targetKey,
+  rule: rule.id,
+  flags
+})
 
 /** A rule leaves the row out of the target on purpose. */
 export const exclude = (rule: MappingRule, reason: string): Outcome => ({ _tag: "Exclude", rule: rule.id, reason })
 
 /** A rule found the row unfit to load; it waits in quarantine with the reason. */
-export const quarantine = (rule: MappingRule, field: string, reason: string): Outcome => ({
-  _tag: "Quarantine",
-  rule: rule.id,
-  field,
-  reason
-})
+export const quarantine = (
+  rule: MappingRule,
+  field: string,
+  reason: string,
+  unmapped: ReadonlyArray<UnmappedCode> = []
+): Outcome => ({ _tag: "Quarantine", rule: rule.id, field, reason, unmapped })
+
+/** A flag raised by a rule. */
+export const flag = (
+  rule: MappingRule,
+  field: string,
+  severity: Severity,
+  message: string,
+  unmapped?: UnmappedCode
+): Flag => ({ rule: rule.id, field, severity, message, unmapped })
+
+/** Adds flags to a load or merge; other outcomes are returned as they are. */
+export const withFlags = (outcome: Outcome, flags: ReadonlyArray<Flag>): Outcome =>
+  flags.length === 0 || (outcome._tag !== "Load" && outcome._tag !== "Merge")
+    ? outcome
+    : { ...outcome, flags: [...outcome.flags, ...flags] }
+
+/** Sets the key under which later duplicates of a loaded row find it. */
+export const withMatchKey = (outcome: Outcome, matchKey: string | null): Outcome =>
+  outcome._tag === "Load" ? { ...outcome, matchKey } : outcome
 
 export const row = (table: Table.Table, values: Readonly<Record<string, Driver.SqlValue>>): TargetRow => ({ table, values })
 
-/** Lets a mapping find the target key of a row of an earlier entity (or an earlier row of its own entity). */
+/** Lets a mapping find rows migrated before it: by legacy key (through the xref) or by match key. */
 export interface TransformContext {
   readonly targetKeyOf: (entity: string, legacyKey: string) => string | undefined
+  /** Columns of the migrated main-table row of a referenced legacy row (as asked for by the reference), as text. */
+  readonly targetRowOf: (entity: string, legacyKey: string) => Readonly<Record<string, string | null>> | undefined
+  /** The target key of a row of this entity loaded earlier with this match key. */
+  readonly matchedTargetKey: (matchKey: string) => string | undefined
+  /** The run's parameters (the cut-over date, ...). */
+  readonly parameters: Readonly<Record<string, string>>
 }
 
 /** A reference from a row to a row of another entity, resolved through the xref before the mapping runs. */
 export interface Reference<L> {
   readonly entity: string
   readonly legacyKey: (row: L) => string | null
+  /** Columns of the referenced entity's main target table to hand to the mapping. */
+  readonly columns?: ReadonlyArray<string>
 }
 
 export interface EntityStep<L = any> {
@@ -68,6 +136,8 @@ export interface EntityStep<L = any> {
   readonly legacyRow: Schema.Codec<L, LegacyText>
   readonly references: ReadonlyArray<Reference<L>>
   readonly rules: ReadonlyArray<MappingRule>
+  /** The match key of a row, for finding an earlier row of the same entity to merge into (before the mapping runs). */
+  readonly matchKey?: ((row: L) => string | null) | undefined
   readonly transform: (row: L, context: TransformContext) => Outcome
   /** The target tables this step writes, the entity's main table first. */
   readonly targets: ReadonlyArray<Table.Table>
@@ -94,6 +164,20 @@ export interface Pipeline {
   /** Every target table, parents before children. */
   readonly targetTables: ReadonlyArray<Table.Table>
   readonly steps: ReadonlyArray<EntityStep>
+  /** Reference data loaded into the target before the first step (code lists, code maps), replaced on every run. */
+  readonly referenceData?: ReadonlyArray<{ readonly table: Table.Table; readonly rows: () => ReadonlyArray<ReadonlyArray<Driver.SqlValue>> }>
+  /** Work after a step has loaded every row (finding likely duplicates, say); it must be safe to repeat. */
+  readonly afterStep?: Readonly<Record<string, (context: AfterStepContext) => Promise<void>>>
+}
+
+/** What work after a step can use: the databases' drivers, the run and the control tables. */
+export interface AfterStepContext {
+  readonly runId: string
+  readonly legacy: Driver.Driver
+  readonly target: Driver.Driver
+  readonly targetSchema: string
+  readonly controlSchema: string
+  readonly parameters: Readonly<Record<string, string>>
 }
 
 export const make = (pipeline: Pipeline): Pipeline => {

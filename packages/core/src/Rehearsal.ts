@@ -14,7 +14,16 @@ import * as Counts from "./Counts.ts"
 import { LegacyDatabase, TargetDatabase } from "./Databases.ts"
 import * as Decode from "./Decode.ts"
 import * as Ledger from "./Ledger.ts"
-import { keyValuesOf, legacyKeyOf, type EntityStep, type LegacyText, type Outcome, type Pipeline } from "./Pipeline.ts"
+import {
+  keyValuesOf,
+  legacyKeyOf,
+  type EntityStep,
+  type LegacyText,
+  type Outcome,
+  type Pipeline,
+  type TransformContext,
+  type UnmappedCode
+} from "./Pipeline.ts"
 import * as Source from "./Source.ts"
 
 export class ConservationError extends Schema.TaggedError<ConservationError>()("ConservationError", {
@@ -40,6 +49,8 @@ export interface Options {
   /** Continue the latest unfinished run of the same rehearsal and configuration (default), or always start afresh. */
   readonly resume?: boolean
   readonly codeVersion?: string
+  /** Values the mappings may use, such as the cut-over date; part of the configuration a resume must match. */
+  readonly parameters?: Readonly<Record<string, string>>
 }
 
 export interface StepEvent {
@@ -91,6 +102,7 @@ export const configHash = (pipeline: Pipeline, options: Options): string =>
     version: pipeline.version,
     legacySchema: options.legacySchema ?? null,
     targetSchema: options.targetSchema,
+    parameters: options.parameters ?? {},
     steps: pipeline.steps.map((s) => ({
       entity: s.entity,
       source: s.source,
@@ -119,7 +131,16 @@ interface BatchWrites {
   readonly xref: Array<ReadonlyArray<Driver.SqlValue>>
   readonly quarantine: Array<ReadonlyArray<Driver.SqlValue>>
   readonly exclusion: Array<ReadonlyArray<Driver.SqlValue>>
+  readonly flags: Array<ReadonlyArray<Driver.SqlValue>>
+  readonly codeIssues: Array<ReadonlyArray<Driver.SqlValue>>
   counts: Counts.Counts
+}
+
+/** What the xref and the target already know for one batch: references and earlier rows with the same match keys. */
+interface Resolved {
+  readonly keys: ReadonlyMap<string, ReadonlyMap<string, string>>
+  readonly rows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
+  readonly matches: ReadonlyMap<string, string>
 }
 
 const valuesInOrder = (table: Table.Table, values: Readonly<Record<string, Driver.SqlValue>>, entity: string) =>
@@ -132,7 +153,7 @@ const valuesInOrder = (table: Table.Table, values: Readonly<Record<string, Drive
 
 const rawJson = (row: LegacyText) => JSON.stringify(row)
 
-/** Turns one batch of text rows into the rows to write, with its counts. Pure apart from the references given. */
+/** Turns one batch of text rows into the rows to write, with its counts. Pure apart from what was resolved for it. */
 const mapBatch = (
   runId: string,
   step: EntityStep,
@@ -141,20 +162,35 @@ const mapBatch = (
   texts: ReadonlyArray<LegacyText>,
   decodedRows: ReadonlyArray<unknown>,
   keyPositions: ReadonlyArray<number>,
-  resolved: ReadonlyMap<string, ReadonlyMap<string, string>>
+  resolved: Resolved,
+  parameters: Readonly<Record<string, string>>
 ): BatchWrites => {
   const writes: BatchWrites = {
     targets: new Map(),
     xref: [],
     quarantine: [],
     exclusion: [],
+    flags: [],
+    codeIssues: [],
     counts: { ...Counts.zero, read: rows.length }
   }
   const mainTable = step.targets[0]!.name
   const ownKeys = new Map<string, string>()
-  const context = {
-    targetKeyOf: (entity: string, legacyKey: string) =>
-      (entity === step.entity ? ownKeys.get(legacyKey) : undefined) ?? resolved.get(entity)?.get(legacyKey)
+  const ownMatches = new Map<string, string>()
+  const context: TransformContext = {
+    targetKeyOf: (entity, legacyKey) =>
+      (entity === step.entity ? ownKeys.get(legacyKey) : undefined) ?? resolved.keys.get(entity)?.get(legacyKey),
+    targetRowOf: (entity, legacyKey) => resolved.rows.get(entity)?.get(legacyKey),
+    matchedTargetKey: (matchKey) => ownMatches.get(matchKey) ?? resolved.matches.get(matchKey),
+    parameters
+  }
+  const codeIssue = (legacyKey: string, unmapped: ReadonlyArray<UnmappedCode>, outcome: string) => {
+    const seen = new Set<string>()
+    for (const u of unmapped) {
+      if (seen.has(u.codeSystem)) continue
+      seen.add(u.codeSystem)
+      writes.codeIssues.push([runId, step.entity, legacyKey, u.codeSystem, u.value.slice(0, 200), outcome])
+    }
   }
   let loaded = 0, merged = 0, quarantined = 0, excluded = 0
   for (const [index, textRow] of rows.entries()) {
@@ -167,20 +203,16 @@ const mapBatch = (
       quarantined++
       continue
     }
+    let rowsOut: ReadonlyArray<readonly [Table.Table, ReadonlyArray<Driver.SqlValue>]> = []
     try {
       outcome = step.transform(decoded, context)
       if (outcome._tag === "Load") {
         // check every row before any is kept, so a bad row leaves nothing half-written
-        const rowsOut = outcome.rows.map((r) => {
+        rowsOut = outcome.rows.map((r) => {
           const table = placed.get(r.table.name)
           if (table === undefined) throw new Error(`${step.entity}: ${r.table.name} is not a target of this step`)
           return [table, valuesInOrder(table, r.values, step.entity)] as const
         })
-        for (const [table, values] of rowsOut) {
-          const list = writes.targets.get(table.name) ?? []
-          list.push(values)
-          writes.targets.set(table.name, list)
-        }
       }
     } catch (error) {
       const reason = `the mapping failed: ${error instanceof Error ? error.message : String(error)}`
@@ -188,14 +220,26 @@ const mapBatch = (
       quarantined++
       continue
     }
+    if (outcome._tag === "Load" || outcome._tag === "Merge") {
+      outcome.flags.forEach((f, seq) =>
+        writes.flags.push([runId, step.entity, legacyKey, seq, f.rule, f.field.slice(0, 200), f.severity, f.message])
+      )
+      codeIssue(legacyKey, outcome.flags.flatMap((f) => (f.unmapped === undefined ? [] : [f.unmapped])), "flagged")
+    }
     switch (outcome._tag) {
       case "Load":
-        writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "loaded", null])
+        for (const [table, values] of rowsOut) {
+          const list = writes.targets.get(table.name) ?? []
+          list.push(values)
+          writes.targets.set(table.name, list)
+        }
+        writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "loaded", null, outcome.matchKey])
         ownKeys.set(legacyKey, outcome.targetKey)
+        if (outcome.matchKey !== null && !ownMatches.has(outcome.matchKey)) ownMatches.set(outcome.matchKey, outcome.targetKey)
         loaded++
         break
       case "Merge":
-        writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "merged", outcome.rule])
+        writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "merged", outcome.rule, null])
         ownKeys.set(legacyKey, outcome.targetKey)
         merged++
         break
@@ -214,6 +258,7 @@ const mapBatch = (
           outcome.rule,
           rawJson(text)
         ])
+        codeIssue(legacyKey, outcome.unmapped, "quarantined")
         quarantined++
         break
     }
@@ -228,11 +273,13 @@ const runStep = Effect.fnUntraced(function*(
   ledger: Ledger.Ledger,
   runId: string,
   position: number,
+  pipeline: Pipeline,
   step: EntityStep,
   options: Options,
   existing: Ledger.StepRow | undefined
 ) {
   const observer = yield* Observer
+  const mainTableOf = new Map(pipeline.steps.map((s) => [s.entity, s.targets[0]!] as const))
   if (existing?.status === "done") return { entity: step.entity, counts: existing.counts }
   if (existing === undefined) yield* ledger.beginStep(runId, step.entity, position)
   let counts = existing?.counts ?? Counts.zero
@@ -262,19 +309,48 @@ const runStep = Effect.fnUntraced(function*(
           return text
         })
         const decodedRows = texts.map(decode)
-        const resolved = new Map<string, ReadonlyMap<string, string>>()
-        {
-          for (const ref of step.references) {
-            const keys = new Set<string>()
-            for (const d of decodedRows) {
-              if (Decode.isFailure(d)) continue
-              const k = ref.legacyKey(d)
-              if (k !== null) keys.add(k)
-            }
-            if (keys.size > 0) resolved.set(ref.entity, yield* ledger.targetKeys(runId, ref.entity, [...keys]))
+        const keys = new Map<string, ReadonlyMap<string, string>>()
+        const targetRows = new Map<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>()
+        for (const ref of step.references) {
+          const wanted = new Set<string>()
+          for (const d of decodedRows) {
+            if (Decode.isFailure(d)) continue
+            const k = ref.legacyKey(d)
+            if (k !== null) wanted.add(k)
+          }
+          if (wanted.size === 0) continue
+          const columns = ref.columns ?? []
+          if (columns.length === 0) {
+            keys.set(ref.entity, yield* ledger.targetKeys(runId, ref.entity, [...wanted]))
+          } else {
+            const main = mainTableOf.get(ref.entity)
+            if (main === undefined) return yield* new RehearsalError({ message: `${step.entity} refers to unknown entity ${ref.entity}` })
+            const found = yield* ledger.targetRows(runId, ref.entity, [...wanted], Table.inSchema(main, options.targetSchema), columns)
+            keys.set(ref.entity, new Map([...found].map(([k, v]) => [k, v.targetKey] as const)))
+            targetRows.set(ref.entity, new Map([...found].map(([k, v]) => [k, v.row] as const)))
           }
         }
-        const writes = mapBatch(runId, step, placed, rows, texts, decodedRows, keyPositions, resolved)
+        let matches: ReadonlyMap<string, string> = new Map()
+        if (step.matchKey !== undefined) {
+          const wanted = new Set<string>()
+          for (const d of decodedRows) {
+            if (Decode.isFailure(d)) continue
+            const k = step.matchKey(d)
+            if (k !== null) wanted.add(k)
+          }
+          if (wanted.size > 0) matches = yield* ledger.matchedKeys(runId, step.entity, [...wanted])
+        }
+        const writes = mapBatch(
+          runId,
+          step,
+          placed,
+          rows,
+          texts,
+          decodedRows,
+          keyPositions,
+          { keys, rows: targetRows, matches },
+          options.parameters ?? {}
+        )
         const lastRow = rows[rows.length - 1]!
         const lastKey = keyPositions.map((p) => String(lastRow[p]))
         const nextCounts = Counts.add(counts, writes.counts)
@@ -286,6 +362,8 @@ const runStep = Effect.fnUntraced(function*(
             await connection.writeRows(ledger.tables.xref, writes.xref)
             await connection.writeRows(ledger.tables.quarantine, writes.quarantine)
             await connection.writeRows(ledger.tables.exclusion, writes.exclusion)
+            await connection.writeRows(ledger.tables.flag, writes.flags)
+            await connection.writeRows(ledger.tables.codeIssue, writes.codeIssues)
             await ledger.checkpoint(connection, runId, step.entity, lastKey, batches + 1, nextCounts)
             await Effect.runPromise(beforeCommit)
           }))
@@ -313,6 +391,18 @@ const runStep = Effect.fnUntraced(function*(
       entity: step.entity,
       message: `conservation law broken for ${step.entity} in run ${runId}: ${problems.join("; ")}`
     })
+  }
+  const after = pipeline.afterStep?.[step.entity]
+  if (after !== undefined) {
+    yield* target.use(`after ${step.entity}`, (t) =>
+      after({
+        runId,
+        legacy: legacy.driver,
+        target: t,
+        targetSchema: options.targetSchema,
+        controlSchema: options.controlSchema ?? ControlSchema.defaultSchema,
+        parameters: options.parameters ?? {}
+      }))
   }
   yield* ledger.finishStep(runId, step.entity)
   yield* observer.stepFinished({ runId, entity: step.entity, position, counts })
@@ -347,14 +437,17 @@ export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Opti
       configHash: hash,
       codeVersion: codeVersionOf(options),
       startedAt: new Date()
-    }, targetTables(pipeline, options.targetSchema))
+    }, targetTables(pipeline, options.targetSchema), (pipeline.referenceData ?? []).map((r) => ({
+      table: Table.inSchema(r.table, options.targetSchema),
+      rows: r.rows()
+    })))
   }
   const existing = new Map((yield* ledger.steps(runId)).map((s) => [s.entity, s] as const))
 
   const steps: Array<StepResult> = []
   const outcome = yield* Effect.exit(Effect.gen(function*() {
     for (const [position, step] of pipeline.steps.entries()) {
-      steps.push(yield* runStep(legacy, target, ledger, runId, position, step, options, existing.get(step.entity)))
+      steps.push(yield* runStep(legacy, target, ledger, runId, position, pipeline, step, options, existing.get(step.entity)))
     }
   }))
   if (outcome._tag === "Failure") {
@@ -362,6 +455,7 @@ export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Opti
     yield* ledger.finishRun(runId, "failed", messageOf(error)).pipe(Effect.ignore)
     return yield* Effect.failCause(error)
   }
+  yield* ledger.summariseUnmappedCodes(runId)
   yield* ledger.finishRun(runId, "completed", null)
   return { runId, rehearsal: options.rehearsal, resumed: resumable, steps } satisfies Result
 })

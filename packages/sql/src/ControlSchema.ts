@@ -64,7 +64,9 @@ export const tables = (schema: string) => {
       target_table: Table.text(200),
       target_key: key,
       outcome: Table.text(10),
-      rule_id: Table.nullable(Table.text(40))
+      rule_id: Table.nullable(Table.text(40)),
+      /** The key duplicates of this row are matched on (a valid NHS number, say). */
+      match_key: Table.nullable(key)
     },
     primaryKey: ["run_id", "entity", "legacy_key"]
   })
@@ -95,7 +97,65 @@ export const tables = (schema: string) => {
     },
     primaryKey: ["run_id", "entity", "legacy_key"]
   })
-  return { run, entityStep, xref, quarantine, exclusion }
+  /** Notes on rows that were migrated all the same: fixes made by rules, and things for a data owner to look at. */
+  const flag = Table.make({
+    schema,
+    name: "flag",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      legacy_key: key,
+      seq: Table.int,
+      rule_id: Table.text(40),
+      field_path: Table.text(200),
+      severity: Table.text(10),
+      message: Table.text()
+    },
+    primaryKey: ["run_id", "entity", "legacy_key", "seq"]
+  })
+  /** Each row carrying a code value no code map knows, and whether the row was flagged or quarantined for it. */
+  const codeIssue = Table.make({
+    schema,
+    name: "code_issue",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      legacy_key: key,
+      code_system: Table.text(60),
+      legacy_value: Table.text(200),
+      outcome: Table.text(12)
+    },
+    primaryKey: ["run_id", "entity", "legacy_key", "code_system"]
+  })
+  /** The report of unmapped code values: one row per code system and value, with the number of rows carrying it. */
+  const unmappedCode = Table.make({
+    schema,
+    name: "unmapped_code",
+    columns: {
+      run_id: Table.text(40),
+      code_system: Table.text(60),
+      legacy_value: Table.text(200),
+      entities: Table.text(400),
+      rows_flagged: Table.bigint,
+      rows_quarantined: Table.bigint
+    },
+    primaryKey: ["run_id", "code_system", "legacy_value"]
+  })
+  /** Pairs of rows that may be the same person (or record), for a person to decide: never merged automatically. */
+  const reviewItem = Table.make({
+    schema,
+    name: "review_item",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      legacy_key: key,
+      candidate_legacy_key: key,
+      rule_id: Table.text(40),
+      reason: Table.text()
+    },
+    primaryKey: ["run_id", "entity", "legacy_key", "candidate_legacy_key"]
+  })
+  return { run, entityStep, xref, quarantine, exclusion, flag, codeIssue, unmappedCode, reviewItem }
 }
 
 export type ControlTables = ReturnType<typeof tables>
@@ -106,7 +166,7 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
   return {
     "0001_control_tables": {
       up: async (db) => {
-        for (const table of [t.run, t.entityStep, t.xref, t.quarantine, t.exclusion]) {
+        for (const table of [t.run, t.entityStep, t.xref, t.quarantine, t.exclusion, t.flag, t.codeIssue, t.unmappedCode, t.reviewItem]) {
           await sql.raw(dialect.createTable(table)).execute(db)
         }
       }
