@@ -207,6 +207,29 @@ export const make = (target: Database.Database, schema: string) => {
         return found
       }),
 
+    /** Columns (as text) of main-table rows by their target keys. */
+    rowsByTargetKey: (main: Table.Table, targetKeys: ReadonlyArray<string>, columns: ReadonlyArray<string>) =>
+      target.use("look up target rows", async (d) => {
+        const q = d.dialect.quoteIdentifier
+        const pk = main.primaryKey[0]!
+        const found = new Map<string, Record<string, string | null>>()
+        for (let i = 0; i < targetKeys.length; i += 1000) {
+          const part = targetKeys.slice(i, i + 1000)
+          const rows = await d.queryText(
+            `SELECT ${[pk, ...columns].map(q).join(", ")} FROM ${d.dialect.qualify(main)} WHERE ${q(pk)} IN (${
+              part.map((_, j) => d.dialect.placeholder(j + 1)).join(", ")
+            })`,
+            part
+          )
+          for (const r of rows) {
+            const row: Record<string, string | null> = {}
+            columns.forEach((c, j) => (row[c] = r[j + 1] ?? null))
+            found.set(String(r[0]), row)
+          }
+        }
+        return found
+      }),
+
     /** Target keys of rows of an entity loaded in this run under the given match keys. */
     matchedKeys: (runId: string, entity: string, matchKeys: ReadonlyArray<string>) =>
       run("look up match keys", async (db) => {

@@ -110,19 +110,30 @@ export interface TransformContext {
   readonly targetKeyOf: (entity: string, legacyKey: string) => string | undefined
   /** Columns of the migrated main-table row of a referenced legacy row (as asked for by the reference), as text. */
   readonly targetRowOf: (entity: string, legacyKey: string) => Readonly<Record<string, string | null>> | undefined
+  /** Columns of a referenced main-table row, found by its target key. */
+  readonly targetRowByKey: (entity: string, targetKey: string) => Readonly<Record<string, string | null>> | undefined
   /** The target key of a row of this entity loaded earlier with this match key. */
   readonly matchedTargetKey: (matchKey: string) => string | undefined
   /** The run's parameters (the cut-over date, ...). */
   readonly parameters: Readonly<Record<string, string>>
 }
 
-/** A reference from a row to a row of another entity, resolved through the xref before the mapping runs. */
-export interface Reference<L> {
-  readonly entity: string
-  readonly legacyKey: (row: L) => string | null
-  /** Columns of the referenced entity's main target table to hand to the mapping. */
-  readonly columns?: ReadonlyArray<string>
-}
+/**
+ * A reference from a row to a row of another entity, resolved before the mapping runs: by the referenced row's
+ * legacy key (through the xref), or by its target key, which may come from a reference resolved before it.
+ */
+export type Reference<L> =
+  | {
+    readonly entity: string
+    readonly legacyKey: (row: L) => string | null
+    /** Columns of the referenced entity's main target table to hand to the mapping. */
+    readonly columns?: ReadonlyArray<string>
+  }
+  | {
+    readonly entity: string
+    readonly targetKey: (row: L, resolved: TransformContext) => string | null
+    readonly columns: ReadonlyArray<string>
+  }
 
 export interface EntityStep<L = any> {
   /** The entity in the users' words: client, address, care package... */
@@ -185,6 +196,9 @@ export const make = (pipeline: Pipeline): Pipeline => {
   for (const s of pipeline.steps) {
     if (entities.has(s.entity)) throw new Error(`pipeline ${pipeline.name}: entity ${s.entity} appears twice`)
     for (const ref of s.references) {
+      if ("targetKey" in ref && ref.entity === s.entity) {
+        throw new Error(`pipeline ${pipeline.name}: ${s.entity} cannot look up its own rows by target key`)
+      }
       if (ref.entity !== s.entity && !entities.has(ref.entity)) {
         throw new Error(`pipeline ${pipeline.name}: ${s.entity} refers to ${ref.entity}, which is not migrated before it`)
       }

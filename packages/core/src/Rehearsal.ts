@@ -140,8 +140,23 @@ interface BatchWrites {
 interface Resolved {
   readonly keys: ReadonlyMap<string, ReadonlyMap<string, string>>
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
+  readonly byTargetKey: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
   readonly matches: ReadonlyMap<string, string>
 }
+
+const contextOf = (
+  step: EntityStep,
+  resolved: Resolved,
+  own: { readonly keys: ReadonlyMap<string, string>; readonly matches: ReadonlyMap<string, string> },
+  parameters: Readonly<Record<string, string>>
+): TransformContext => ({
+  targetKeyOf: (entity, legacyKey) =>
+    (entity === step.entity ? own.keys.get(legacyKey) : undefined) ?? resolved.keys.get(entity)?.get(legacyKey),
+  targetRowOf: (entity, legacyKey) => resolved.rows.get(entity)?.get(legacyKey),
+  targetRowByKey: (entity, targetKey) => resolved.byTargetKey.get(entity)?.get(targetKey),
+  matchedTargetKey: (matchKey) => own.matches.get(matchKey) ?? resolved.matches.get(matchKey),
+  parameters
+})
 
 const valuesInOrder = (table: Table.Table, values: Readonly<Record<string, Driver.SqlValue>>, entity: string) =>
   table.columns.map((c) => {
@@ -177,13 +192,7 @@ const mapBatch = (
   const mainTable = step.targets[0]!.name
   const ownKeys = new Map<string, string>()
   const ownMatches = new Map<string, string>()
-  const context: TransformContext = {
-    targetKeyOf: (entity, legacyKey) =>
-      (entity === step.entity ? ownKeys.get(legacyKey) : undefined) ?? resolved.keys.get(entity)?.get(legacyKey),
-    targetRowOf: (entity, legacyKey) => resolved.rows.get(entity)?.get(legacyKey),
-    matchedTargetKey: (matchKey) => ownMatches.get(matchKey) ?? resolved.matches.get(matchKey),
-    parameters
-  }
+  const context = contextOf(step, resolved, { keys: ownKeys, matches: ownMatches }, parameters)
   const codeIssue = (legacyKey: string, unmapped: ReadonlyArray<UnmappedCode>, outcome: string) => {
     const seen = new Set<string>()
     for (const u of unmapped) {
@@ -311,8 +320,27 @@ const runStep = Effect.fnUntraced(function*(
         const decodedRows = texts.map(decode)
         const keys = new Map<string, ReadonlyMap<string, string>>()
         const targetRows = new Map<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>()
+        const byTargetKey = new Map<string, Map<string, Readonly<Record<string, string | null>>>>()
+        const soFar: Resolved = { keys, rows: targetRows, byTargetKey, matches: new Map() }
         for (const ref of step.references) {
+          const main = mainTableOf.get(ref.entity)
+          if (main === undefined) return yield* new RehearsalError({ message: `${step.entity} refers to unknown entity ${ref.entity}` })
+          const placedMain = Table.inSchema(main, options.targetSchema)
           const wanted = new Set<string>()
+          if ("targetKey" in ref) {
+            const context = contextOf(step, soFar, { keys: new Map(), matches: new Map() }, options.parameters ?? {})
+            for (const d of decodedRows) {
+              if (Decode.isFailure(d)) continue
+              const k = ref.targetKey(d, context)
+              if (k !== null) wanted.add(k)
+            }
+            if (wanted.size === 0) continue
+            const found = yield* ledger.rowsByTargetKey(placedMain, [...wanted], ref.columns)
+            const known = byTargetKey.get(ref.entity) ?? new Map()
+            for (const [k, v] of found) known.set(k, v)
+            byTargetKey.set(ref.entity, known)
+            continue
+          }
           for (const d of decodedRows) {
             if (Decode.isFailure(d)) continue
             const k = ref.legacyKey(d)
@@ -323,9 +351,7 @@ const runStep = Effect.fnUntraced(function*(
           if (columns.length === 0) {
             keys.set(ref.entity, yield* ledger.targetKeys(runId, ref.entity, [...wanted]))
           } else {
-            const main = mainTableOf.get(ref.entity)
-            if (main === undefined) return yield* new RehearsalError({ message: `${step.entity} refers to unknown entity ${ref.entity}` })
-            const found = yield* ledger.targetRows(runId, ref.entity, [...wanted], Table.inSchema(main, options.targetSchema), columns)
+            const found = yield* ledger.targetRows(runId, ref.entity, [...wanted], placedMain, columns)
             keys.set(ref.entity, new Map([...found].map(([k, v]) => [k, v.targetKey] as const)))
             targetRows.set(ref.entity, new Map([...found].map(([k, v]) => [k, v.row] as const)))
           }
@@ -348,7 +374,7 @@ const runStep = Effect.fnUntraced(function*(
           texts,
           decodedRows,
           keyPositions,
-          { keys, rows: targetRows, matches },
+          { keys, rows: targetRows, byTargetKey, matches },
           options.parameters ?? {}
         )
         const lastRow = rows[rows.length - 1]!
