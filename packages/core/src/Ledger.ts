@@ -207,6 +207,18 @@ export const make = (target: Database.Database, schema: string) => {
         return found
       }),
 
+    /** Which of these legacy keys of an entity a rule excluded in this run. */
+    excludedKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>
+      run("look up exclusions", async (db) => {
+        const found = new Set<string>()
+        for (let i = 0; i < legacyKeys.length; i += 1000) {
+          const rows = await db.selectFrom("exclusion").select("legacy_key").where("run_id", "=", runId)
+            .where("entity", "=", entity).where("legacy_key", "in", legacyKeys.slice(i, i + 1000)).execute()
+          for (const r of rows) found.add(String(r.legacy_key))
+        }
+        return found
+      }),
+
     /** Columns (as text) of main-table rows by their target keys. */
     rowsByTargetKey: (main: Table.Table, targetKeys: ReadonlyArray<string>, columns: ReadonlyArray<string>) =>
       target.use("look up target rows", async (d) => {

@@ -112,6 +112,8 @@ export interface TransformContext {
   readonly targetRowOf: (entity: string, legacyKey: string) => Readonly<Record<string, string | null>> | undefined
   /** Columns of a referenced main-table row, found by its target key. */
   readonly targetRowByKey: (entity: string, targetKey: string) => Readonly<Record<string, string | null>> | undefined
+  /** Whether a referenced legacy row was excluded by a rule (rather than quarantined or never there). */
+  readonly wasExcluded: (entity: string, legacyKey: string) => boolean
   /** The target key of a row of this entity loaded earlier with this match key. */
   readonly matchedTargetKey: (matchKey: string) => string | undefined
   /** The run's parameters (the cut-over date, ...). */
@@ -186,6 +188,7 @@ export interface AfterStepContext {
   readonly runId: string
   readonly legacy: Driver.Driver
   readonly target: Driver.Driver
+  readonly legacySchema: string | undefined
   readonly targetSchema: string
   readonly controlSchema: string
   readonly parameters: Readonly<Record<string, string>>

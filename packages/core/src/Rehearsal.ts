@@ -141,6 +141,7 @@ interface Resolved {
   readonly keys: ReadonlyMap<string, ReadonlyMap<string, string>>
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
   readonly byTargetKey: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
+  readonly excluded: ReadonlyMap<string, ReadonlySet<string>>
   readonly matches: ReadonlyMap<string, string>
 }
 
@@ -154,6 +155,7 @@ const contextOf = (
     (entity === step.entity ? own.keys.get(legacyKey) : undefined) ?? resolved.keys.get(entity)?.get(legacyKey),
   targetRowOf: (entity, legacyKey) => resolved.rows.get(entity)?.get(legacyKey),
   targetRowByKey: (entity, targetKey) => resolved.byTargetKey.get(entity)?.get(targetKey),
+  wasExcluded: (entity, legacyKey) => resolved.excluded.get(entity)?.has(legacyKey) ?? false,
   matchedTargetKey: (matchKey) => own.matches.get(matchKey) ?? resolved.matches.get(matchKey),
   parameters
 })
@@ -321,7 +323,8 @@ const runStep = Effect.fnUntraced(function*(
         const keys = new Map<string, ReadonlyMap<string, string>>()
         const targetRows = new Map<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>()
         const byTargetKey = new Map<string, Map<string, Readonly<Record<string, string | null>>>>()
-        const soFar: Resolved = { keys, rows: targetRows, byTargetKey, matches: new Map() }
+        const excluded = new Map<string, Set<string>>()
+        const soFar: Resolved = { keys, rows: targetRows, byTargetKey, excluded, matches: new Map() }
         for (const ref of step.references) {
           const main = mainTableOf.get(ref.entity)
           if (main === undefined) return yield* new RehearsalError({ message: `${step.entity} refers to unknown entity ${ref.entity}` })
@@ -348,12 +351,22 @@ const runStep = Effect.fnUntraced(function*(
           }
           if (wanted.size === 0) continue
           const columns = ref.columns ?? []
+          let found: ReadonlyMap<string, string>
           if (columns.length === 0) {
-            keys.set(ref.entity, yield* ledger.targetKeys(runId, ref.entity, [...wanted]))
+            found = yield* ledger.targetKeys(runId, ref.entity, [...wanted])
           } else {
-            const found = yield* ledger.targetRows(runId, ref.entity, [...wanted], placedMain, columns)
-            keys.set(ref.entity, new Map([...found].map(([k, v]) => [k, v.targetKey] as const)))
-            targetRows.set(ref.entity, new Map([...found].map(([k, v]) => [k, v.row] as const)))
+            const withRows = yield* ledger.targetRows(runId, ref.entity, [...wanted], placedMain, columns)
+            found = new Map([...withRows].map(([k, v]) => [k, v.targetKey] as const))
+            const known = new Map(targetRows.get(ref.entity) ?? [])
+            for (const [k, v] of withRows) known.set(k, v.row)
+            targetRows.set(ref.entity, known)
+          }
+          keys.set(ref.entity, new Map([...(keys.get(ref.entity) ?? []), ...found]))
+          const missing = [...wanted].filter((k) => !found.has(k))
+          if (missing.length > 0 && ref.entity !== step.entity) {
+            const set = excluded.get(ref.entity) ?? new Set<string>()
+            for (const k of yield* ledger.excludedKeys(runId, ref.entity, missing)) set.add(k)
+            excluded.set(ref.entity, set)
           }
         }
         let matches: ReadonlyMap<string, string> = new Map()
@@ -374,7 +387,7 @@ const runStep = Effect.fnUntraced(function*(
           texts,
           decodedRows,
           keyPositions,
-          { keys, rows: targetRows, byTargetKey, matches },
+          { keys, rows: targetRows, byTargetKey, excluded, matches },
           options.parameters ?? {}
         )
         const lastRow = rows[rows.length - 1]!
@@ -425,6 +438,7 @@ const runStep = Effect.fnUntraced(function*(
         runId,
         legacy: legacy.driver,
         target: t,
+        legacySchema: options.legacySchema,
         targetSchema: options.targetSchema,
         controlSchema: options.controlSchema ?? ControlSchema.defaultSchema,
         parameters: options.parameters ?? {}

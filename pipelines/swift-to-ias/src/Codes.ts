@@ -1,0 +1,29 @@
+/**
+ * Legacy codes through the code maps: a mapped value, or no value and a flag naming the unmapped code, which also
+ * lands in the run's report of unmapped values. Nothing is silently defaulted.
+ */
+import { Pipeline } from "@handover/core"
+import * as CodeMaps from "./reference/CodeMaps.ts"
+
+export interface Mapped {
+  readonly code: string | null
+  readonly flags: ReadonlyArray<Pipeline.Flag>
+  readonly unmapped: Pipeline.UnmappedCode | undefined
+}
+
+/**
+ * Maps a legacy code. An empty code stays empty unless the code system maps the empty value itself (ethnicity maps
+ * it to "not known"). An unmapped code gives no value, an error flag and the unmapped value.
+ */
+export const map = (codeSystem: CodeMaps.CodeSystem, value: string | null, field: string, rule: Pipeline.MappingRule): Mapped => {
+  const text = value ?? ""
+  const result = CodeMaps.lookup(codeSystem, text)
+  if (result._tag === "Mapped") return { code: result.code, flags: [], unmapped: undefined }
+  if (text.trim() === "") return { code: null, flags: [], unmapped: undefined }
+  const unmapped = { codeSystem, value: text }
+  return {
+    code: null,
+    flags: [Pipeline.flag(rule, field, "error", `${field}: the ${codeSystem} code ${JSON.stringify(text.trim())} has no mapping`, unmapped)],
+    unmapped
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * The SWIFT to LAS and ContrOCC migration.
+ */
+export * as LegacyTables from "./LegacyTables.ts"
+export * as Rules from "./Rules.ts"
+export * as SwiftPipeline from "./SwiftPipeline.ts"
+export * as TargetKey from "./TargetKey.ts"
+export * as TargetTables from "./TargetTables.ts"
