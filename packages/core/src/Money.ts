@@ -48,3 +48,53 @@ export const fromPounds = (text: string): Pence => {
   if (!pence.isInteger()) throw new Error(`${text} is not a whole number of pence`)
   return pence.toNumber()
 }
+
+/** An amount read from a legacy extract. */
+export type LegacyAmount =
+  | { readonly _tag: "Amount"; readonly pence: Pence }
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Invalid"; readonly reason: string }
+
+/** Every reason a legacy amount can be refused for. None repeats the amount it was given. */
+export const amountReasons = {
+  notAnAmount: "not an amount of money",
+  decimalComma: "a comma used as the decimal separator (European style) makes the amount ambiguous",
+  grouping: "thousands separators must mark groups of three digits",
+  decimalPlaces: "more than two decimal places (or a full stop used as a thousands separator)",
+  tooLarge: "too large an amount"
+} as const
+
+const legacyAmount = /^(-)?(£)?\s*(-)?\s*([\d,.]+)$/
+const grouped = /^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$/
+
+/**
+ * Parses an amount as legacy extracts write it: `1234.5`, `£1,234.50`, `-12`, `-£12.00`, `(12.00)` for minus
+ * twelve pounds. A comma as the decimal separator (`1.234,50`, `12,50`), thousands separators out of groups of three
+ * and more than two decimal places are refused with a reason, never guessed at. Blank is `Missing`.
+ */
+export const parseLegacyAmount = (text: string | null): LegacyAmount => {
+  if (text === null || text.trim() === "") return { _tag: "Missing" }
+  const invalid = (reason: string): LegacyAmount => ({ _tag: "Invalid", reason })
+  let body = text.trim()
+  const bracketed = /^\((.*)\)$/.exec(body)
+  if (bracketed) body = String(bracketed[1]).trim()
+  const m = legacyAmount.exec(body)
+  if (m === null || (m[1] !== undefined && m[3] !== undefined)) return invalid(amountReasons.notAnAmount)
+  const minus = m[1] !== undefined || m[3] !== undefined
+  if (bracketed && minus) return invalid(amountReasons.notAnAmount)
+  const digits = String(m[4])
+  const lastComma = digits.lastIndexOf(",")
+  if (lastComma > digits.lastIndexOf(".") && (digits.includes(".") || /^\d+,\d{1,2}$/.test(digits))) {
+    return invalid(amountReasons.decimalComma)
+  }
+  if (!grouped.test(digits)) {
+    return invalid(/^[\d,]*\d(?:\.\d+)?$/.test(digits) && /^\d/.test(digits) ? amountReasons.grouping : amountReasons.notAnAmount)
+  }
+  const pounds = new Decimal(digits.replaceAll(",", ""))
+  if (pounds.decimalPlaces() > 2) return invalid(amountReasons.decimalPlaces)
+  const pence = pounds.times(100)
+  if (pence.greaterThan(Number.MAX_SAFE_INTEGER)) return invalid(amountReasons.tooLarge)
+  const value = pence.toNumber()
+  // `0 - value`, not `-value`: `-0.00` is zero pence, not JavaScript's minus zero
+  return { _tag: "Amount", pence: minus || bracketed ? 0 - value : value }
+}
