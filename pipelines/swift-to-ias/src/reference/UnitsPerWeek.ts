@@ -1,0 +1,137 @@
+/**
+ * Planned units per week and the gross weekly cost of a service line, by the DHSC cost-frequency conversion: a cost
+ * frequency of a week or longer fixes the units per week (weekly 1, fortnightly 1/2, 4-weekly 1/4, monthly 12/52,
+ * quarterly 4/52, annual 1/52) and overrides any planned units; hourly, daily, per-session and the like use the planned
+ * units per week; a one-off cost has no weekly cost. The patterns and factors are read from
+ * `cld/rules/cost_frequency_units_per_week_factors.csv`, and a legacy rate basis reaches them through its CLD cost
+ * frequency in the code map, so the legacy conversion and the national one cannot disagree.
+ *
+ * Arithmetic is decimal and exact: the weekly cost is rounded once, half up to the penny (half away from zero for a
+ * negative rate or number of units; a caller that follows DHSC takes absolute values first and raises a warning).
+ */
+import * as DecimalJs from "decimal.js"
+import * as CodeMaps from "./CodeMaps.ts"
+import * as CsvFile from "./CsvFile.ts"
+
+// decimal.js ships its class as the ES module's default export, while its types declare it as a named export
+const Decimal = (DecimalJs as unknown as { readonly default: typeof DecimalJs.Decimal }).default
+// One division happens per cost, at the end, so 64 significant digits leave every rounding to the penny exact.
+const Exact = Decimal.clone({ precision: 64, rounding: Decimal.ROUND_HALF_UP })
+type Exact = InstanceType<typeof Exact>
+
+/** How the units per week of a cost frequency are found. */
+export type Frequency =
+  | {
+    readonly _tag: "Fixed"
+    /** The case-insensitive SQL LIKE pattern of the DHSC rule that matched. */
+    readonly pattern: string
+    readonly numerator: string
+    readonly denominator: string
+  }
+  | { readonly _tag: "Planned" }
+  | { readonly _tag: "OneOff" }
+
+interface Factor {
+  readonly pattern: string
+  readonly prefix: string
+  readonly numerator: string
+  readonly denominator: string
+}
+
+const number = /^\d+(\.\d+)?$/
+
+/** Reads `1.0` or `12.0 / 52.0` as an exact fraction. */
+const fraction = (expression: string): { readonly numerator: string; readonly denominator: string } => {
+  const parts = expression.split("/").map((part) => part.trim())
+  const [numerator, denominator = "1"] = parts
+  if (parts.length > 2 || numerator === undefined || !number.test(numerator) || !number.test(denominator)) {
+    throw new Error(`cost frequency factors: cannot read ${JSON.stringify(expression)} as a fraction`)
+  }
+  return { numerator: new Exact(numerator).toString(), denominator: new Exact(denominator).toString() }
+}
+
+let factors: ReadonlyArray<Factor> | undefined
+
+/** The fixed factors of the DHSC rule, in file order: the rows whose pattern is a prefix match (`week%`). */
+const fixedFactors = (): ReadonlyArray<Factor> => {
+  factors ??= CsvFile.read(new URL("./cld/rules/cost_frequency_units_per_week_factors.csv", import.meta.url), [
+    "cost_frequency_like_pattern",
+    "sql_expression"
+  ]).flatMap((record) => {
+    const pattern = record["cost_frequency_like_pattern"] ?? ""
+    // the last row describes the fallback to planned units per week in words; it is not a pattern
+    if (!/^[^%_]+%$/.test(pattern)) return []
+    return [{ pattern, prefix: pattern.slice(0, -1).toLowerCase(), ...fraction(record["sql_expression"] ?? "") }]
+  })
+  return factors
+}
+
+/**
+ * The DHSC rule for a CLD Cost_Frequency_Unit_Type value: the first prefix pattern that matches, ignoring case; the
+ * literal `one-off` (compared with `=` by DHSC, so ignoring case but not spaces); otherwise planned units per week.
+ */
+export const frequencyOfLabel = (label: string): Frequency => {
+  const lower = label.toLowerCase()
+  const factor = fixedFactors().find((f) => lower.startsWith(f.prefix))
+  if (factor !== undefined) {
+    return { _tag: "Fixed", pattern: factor.pattern, numerator: factor.numerator, denominator: factor.denominator }
+  }
+  return lower.trimEnd() === "one-off" ? { _tag: "OneOff" } : { _tag: "Planned" }
+}
+
+/** The frequency of a legacy rate basis (`WEEK`, `4WEEK`, `HOUR`, ...), or `undefined` for a basis the map lacks. */
+export const frequencyOf = (basis: string): Frequency | undefined => {
+  const mapped = CodeMaps.lookup("cost_frequency_unit_type", basis)
+  return mapped._tag === "Mapped" ? frequencyOfLabel(mapped.code) : undefined
+}
+
+export type WeeklyCost =
+  | {
+    readonly _tag: "Weekly"
+    readonly pence: number
+    /** Whether the units per week came from the cost frequency or from the planned units. */
+    readonly units: "frequency" | "planned"
+  }
+  | { readonly _tag: "OneOff" }
+  | { readonly _tag: "NoUnits"; readonly reason: string }
+  | { readonly _tag: "UnknownBasis"; readonly basis: string }
+
+const plannedUnits = (units: string | number | null | undefined): Exact | string => {
+  if (units === null || units === undefined) return "no planned units per week"
+  if (typeof units === "number") {
+    return Number.isFinite(units) ? new Exact(units) : `planned units per week are ${units}`
+  }
+  const text = units.trim()
+  if (!/^-?\d+(\.\d+)?$/.test(text)) return `planned units per week are not a number: ${JSON.stringify(units)}`
+  return new Exact(text)
+}
+
+/**
+ * The weekly cost in pence of a unit rate in pence charged on a legacy rate basis, with the planned units per week
+ * where the basis needs them (hours, days, sessions, nights, journeys): `unit rate × units per week`, rounded half up
+ * to the penny. For example 14.5 hours a week at £21.40 an hour is £310.30.
+ */
+export const weeklyCostPence = (
+  unitRatePence: number,
+  basis: string,
+  unitsPerWeek?: string | number | null
+): WeeklyCost => {
+  if (!Number.isSafeInteger(unitRatePence)) throw new Error(`not a whole number of pence: ${unitRatePence}`)
+  const frequency = frequencyOf(basis)
+  if (frequency === undefined) return { _tag: "UnknownBasis", basis }
+  if (frequency._tag === "OneOff") return frequency
+  let numerator: Exact
+  let denominator: Exact
+  if (frequency._tag === "Fixed") {
+    numerator = new Exact(unitRatePence).times(frequency.numerator)
+    denominator = new Exact(frequency.denominator)
+  } else {
+    const units = plannedUnits(unitsPerWeek)
+    if (typeof units === "string") return { _tag: "NoUnits", reason: units }
+    numerator = new Exact(unitRatePence).times(units)
+    denominator = new Exact(1)
+  }
+  const pence = numerator.dividedBy(denominator).toDecimalPlaces(0, Exact.ROUND_HALF_UP)
+  if (pence.abs().greaterThan(Number.MAX_SAFE_INTEGER)) throw new Error(`weekly cost out of range: ${pence.toString()}`)
+  return { _tag: "Weekly", pence: pence.toNumber(), units: frequency._tag === "Fixed" ? "frequency" : "planned" }
+}
