@@ -9,6 +9,8 @@ export interface Mapped {
   readonly code: string | null
   readonly flags: ReadonlyArray<Pipeline.Flag>
   readonly unmapped: Pipeline.UnmappedCode | undefined
+  /** Why a known legacy value has deliberately no target value (transport is not a CLD service, say). */
+  readonly deliberate: string | undefined
 }
 
 /**
@@ -18,12 +20,14 @@ export interface Mapped {
 export const map = (codeSystem: CodeMaps.CodeSystem, value: string | null, field: string, rule: Pipeline.MappingRule): Mapped => {
   const text = value ?? ""
   const result = CodeMaps.lookup(codeSystem, text)
-  if (result._tag === "Mapped") return { code: result.code, flags: [], unmapped: undefined }
-  if (text.trim() === "") return { code: null, flags: [], unmapped: undefined }
+  if (result._tag === "Mapped") return { code: result.code, flags: [], unmapped: undefined, deliberate: undefined }
+  if (text.trim() === "") return { code: null, flags: [], unmapped: undefined, deliberate: undefined }
   const unmapped = { codeSystem, value: text }
+  const why = result.reason === undefined ? "has no mapping" : `is deliberately not mapped (${result.reason})`
   return {
     code: null,
-    flags: [Pipeline.flag(rule, field, "error", `${field}: the ${codeSystem} code ${JSON.stringify(text.trim())} has no mapping`, unmapped)],
-    unmapped
+    flags: [Pipeline.flag(rule, field, "error", `${field}: the ${codeSystem} code ${JSON.stringify(text.trim())} ${why}`, unmapped)],
+    unmapped,
+    deliberate: result.reason
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The SWIFT to LAS and ContrOCC migration.
  */
+export * as CldProjection from "./CldProjection.ts"
 export * as LegacyTables from "./LegacyTables.ts"
 export * as Rules from "./Rules.ts"
 export * as SwiftPipeline from "./SwiftPipeline.ts"

@@ -147,8 +147,11 @@ export const serviceStep = Pipeline.step({
     const serviceType = Codes.map("service_type", row.service_code, "service_code", rs.classification)
     const component = Codes.map("service_component", row.service_code, "service_code", rs.classification)
     const mechanism = Codes.map("delivery_mechanism", row.service_code, "service_code", rs.classification)
-    const unmapped = [serviceType, component, mechanism].flatMap((m) => (m.unmapped === undefined ? [] : [m.unmapped]))
-    if (unmapped.length > 0 || serviceType.code === null) {
+    // a service the CLD does not count (transport, meals, equipment) is deliberately unmapped: it is migrated for
+    // finance, with no CLD classification, and the CLD projection leaves it out; an unknown code is quarantined
+    const notCld = serviceType.deliberate !== undefined
+    const unmapped = [serviceType, component, mechanism].flatMap((m) => (m.unmapped === undefined || m.deliberate !== undefined ? [] : [m.unmapped]))
+    if (unmapped.length > 0 || (serviceType.code === null && !notCld)) {
       return Pipeline.quarantine(rs.classification, "service_code", `the service code ${JSON.stringify(row.service_code)} has no CLD classification`, unmapped)
     }
     const dates = Clean.all(
