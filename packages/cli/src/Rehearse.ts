@@ -2,8 +2,9 @@
  * `handover rehearse`: generate (or reuse) a legacy estate, run one rehearsal, print what happened to every row.
  */
 import { Counts, Databases, Rehearsal } from "@handover/core"
-import { ExampleEstate } from "@handover/fixtures"
-import { ExamplePipeline, LegacyTables } from "@handover/pipeline-example"
+import { ExampleEstate, SwiftDefects, SwiftEstate } from "@handover/fixtures"
+import { ExamplePipeline, LegacyTables as ExampleTables } from "@handover/pipeline-example"
+import { LegacyTables as SwiftTables, SwiftPipeline } from "@handover/swift-to-ias"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as CodeVersion from "./CodeVersion.ts"
@@ -11,7 +12,13 @@ import * as CodeVersion from "./CodeVersion.ts"
 /** The version of the command, recorded with every run. */
 export const version = "0.1.0"
 
+/** The migrations the command can rehearse. */
+export const pipelines = ["swift-to-ias", "example"] as const
+export type PipelineName = (typeof pipelines)[number]
+
 export interface Options {
+  readonly pipeline: PipelineName
+  readonly clean: boolean
   readonly legacyUrl: string
   readonly targetUrl: string
   readonly rehearsal: string
@@ -22,50 +29,74 @@ export interface Options {
   readonly json: boolean
 }
 
-const legacyHasEstate = Effect.gen(function*() {
-  const legacy = yield* Databases.LegacyDatabase
-  return yield* legacy.use("look for the legacy estate", async (d) => {
-    try {
-      await d.queryText(`SELECT COUNT(*) FROM ${d.dialect.qualify({ schema: undefined, name: LegacyTables.client.name })}`)
-      return true
-    } catch {
-      return false
-    }
+const legacyHasEstate = (table: string) =>
+  Effect.gen(function*() {
+    const legacy = yield* Databases.LegacyDatabase
+    return yield* legacy.use("look for the legacy estate", async (d) => {
+      try {
+        await d.queryText(`SELECT COUNT(*) FROM ${d.dialect.qualify({ schema: undefined, name: table })}`)
+        return true
+      } catch {
+        return false
+      }
+    })
   })
-})
 
 const pad = (text: string | number, width: number) => String(text).padStart(width)
+const width = 24
 
 export const table = (steps: ReadonlyArray<Rehearsal.StepResult>): string => {
-  const header = `${"entity".padEnd(14)}${pad("read", 9)}${pad("loaded", 9)}${pad("merged", 9)}${pad("quarant.", 10)}${pad("excluded", 10)}  law`
+  const header = `${"entity".padEnd(width)}${pad("read", 9)}${pad("loaded", 9)}${pad("merged", 9)}${pad("quarant.", 10)}${pad("excluded", 10)}  law`
   const lines = steps.map((s) =>
-    `${s.entity.padEnd(14)}${pad(s.counts.read, 9)}${pad(s.counts.loaded, 9)}${pad(s.counts.merged, 9)}${pad(s.counts.quarantined, 10)}${
+    `${s.entity.padEnd(width)}${pad(s.counts.read, 9)}${pad(s.counts.loaded, 9)}${pad(s.counts.merged, 9)}${pad(s.counts.quarantined, 10)}${
       pad(s.counts.excluded, 10)
     }  ${Counts.holds(s.counts) ? "holds" : "BROKEN"}`
   )
   return [header, ...lines].join("\n")
 }
 
+const generate = (options: Options) =>
+  Effect.gen(function*() {
+    const legacy = yield* Databases.LegacyDatabase
+    const kind = options.clean ? "a clean" : "a"
+    yield* Console.error(`generating ${kind} legacy estate of ${options.clients} clients (seed ${options.seed}) in ${legacy.display}`)
+    if (options.pipeline === "example") {
+      const rates = options.clean ? {} : ExampleEstate.defaultRates
+      yield* ExampleEstate.load(legacy, undefined, ExampleEstate.generate({ seed: options.seed, clients: options.clients, rates }))
+    } else {
+      const manifest = yield* SwiftEstate.load(legacy, undefined, {
+        seed: options.seed,
+        clients: options.clients,
+        rates: SwiftDefects.rates({}, options.clean)
+      })
+      yield* Console.error(`injected ${manifest.length} defects`)
+    }
+  })
+
 export const rehearse = (options: Options) =>
   Effect.gen(function*() {
-    if (options.regenerate || !(yield* legacyHasEstate)) {
-      const legacy = yield* Databases.LegacyDatabase
-      yield* Console.error(`generating a legacy estate of ${options.clients} clients (seed ${options.seed}) in ${legacy.display}`)
-      const estate = ExampleEstate.generate({ seed: options.seed, clients: options.clients, rates: ExampleEstate.defaultRates })
-      yield* ExampleEstate.load(legacy, undefined, estate)
-    }
-    const result = yield* Rehearsal.run(ExamplePipeline.pipeline, {
-      rehearsal: options.rehearsal,
-      targetSchema: "example",
-      batchSize: options.batchSize,
-      codeVersion: CodeVersion.current(version)
-    })
+    const marker = options.pipeline === "example" ? ExampleTables.client.name : SwiftTables.client.name
+    if (options.regenerate || !(yield* legacyHasEstate(marker))) yield* generate(options)
+    const result = options.pipeline === "example"
+      ? yield* Rehearsal.run(ExamplePipeline.pipeline, {
+        rehearsal: options.rehearsal,
+        targetSchema: "example",
+        batchSize: options.batchSize,
+        codeVersion: CodeVersion.current(version)
+      })
+      : yield* Rehearsal.run(SwiftPipeline.pipeline, {
+        rehearsal: options.rehearsal,
+        targetSchema: "ias",
+        batchSize: options.batchSize,
+        codeVersion: CodeVersion.current(version),
+        parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
+      })
     if (options.json) {
       yield* Console.log(JSON.stringify(result))
     } else {
       const target = yield* Databases.TargetDatabase
       yield* Console.log(
-        `rehearsal ${result.rehearsal}, run ${result.runId}${result.resumed ? " (resumed)" : ""}, target ${target.display}`
+        `${options.pipeline} rehearsal ${result.rehearsal}, run ${result.runId}${result.resumed ? " (resumed)" : ""}, target ${target.display}`
       )
       yield* Console.log(table(result.steps))
     }

@@ -7,7 +7,7 @@ import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { Command, Flag } from "effect/cli"
-import { rehearse, version } from "./Rehearse.ts"
+import { pipelines, rehearse, version } from "./Rehearse.ts"
 
 const url = (name: string, env: string, fallback: string, description: string) =>
   Flag.String(name).pipe(
@@ -21,6 +21,8 @@ const rehearseCommand = Command.make(
   {
     legacy: url("legacy", "HANDOVER_LEGACY_URL", "pglite://.handover/legacy", "legacy database URL"),
     target: url("target", "HANDOVER_TARGET_URL", "pglite://.handover/target", "target database URL"),
+    pipeline: Flag.Literals("pipeline", pipelines).pipe(Flag.withDescription("the migration to rehearse"), Flag.withDefault("swift-to-ias")),
+    clean: Flag.Boolean("clean").pipe(Flag.withDescription("generate an estate with no injected defects"), Flag.withDefault(false)),
     rehearsal: Flag.String("rehearsal").pipe(Flag.withDescription("rehearsal series label"), Flag.withDefault("local")),
     clients: Flag.Int("clients").pipe(Flag.withDescription("clients in a generated estate"), Flag.withDefault(10_000)),
     seed: Flag.Int("seed").pipe(Flag.withDescription("seed of a generated estate"), Flag.withDefault(1)),
@@ -30,6 +32,8 @@ const rehearseCommand = Command.make(
   },
   (flags) =>
     rehearse({
+      pipeline: flags.pipeline,
+      clean: flags.clean,
       legacyUrl: flags.legacy,
       targetUrl: flags.target,
       rehearsal: flags.rehearsal,

@@ -26,6 +26,8 @@ export const parse = (text: string | null): Parsed => {
   if (text === null || notKnown.has(text.trim().toUpperCase())) return { _tag: "NotKnown" }
   const digits = text.replace(/[\s-]/g, "")
   if (!/^\d{10}$/.test(digits)) return { _tag: "Invalid", reason: "an NHS number has ten digits" }
+  if (/^(\d)\1{9}$/.test(digits)) return { _tag: "Invalid", reason: "a placeholder NHS number (one digit repeated)" }
+  if (digits.startsWith("999")) return { _tag: "Invalid", reason: "an NHS number of the 999 test range, never issued to a person" }
   if (!isValid(digits)) return { _tag: "Invalid", reason: "the NHS number fails its Modulus 11 check" }
   return { _tag: "Valid", nhsNumber: digits }
 }

@@ -10,6 +10,15 @@ describe("NhsNumber", () => {
     assert.strictEqual(NhsNumber.parse("9434765918")._tag, "Invalid")
   })
 
+  it("refuses placeholders and test-range numbers even when their check digit fits", () => {
+    assert.isTrue(NhsNumber.isValid("0000000000"))
+    assert.strictEqual(NhsNumber.parse("0000000000")._tag, "Invalid")
+    const nine = "999123456"
+    const check = NhsNumber.checkDigit(nine)
+    if (check !== undefined) assert.strictEqual(NhsNumber.parse(`${nine}${check}`)._tag, "Invalid")
+    assert.strictEqual(NhsNumber.parse("9991234560")._tag, "Invalid")
+  })
+
   it("treats blanks and the usual placeholders as not known", () => {
     for (const text of [null, "", "  ", "N/K", "nk", "Unknown"]) assert.strictEqual(NhsNumber.parse(text)._tag, "NotKnown")
   })

@@ -164,7 +164,7 @@ export const project = async (target: Driver.Driver, options: Options): Promise<
   }
   for (const r of await target.queryText(
     `SELECT s.service_id, s.person_id, s.event_reference, s.event_start_date, s.event_end_date, s.service_type, s.service_component, ` +
-      `s.delivery_mechanism, s.provider_cqc_location_id, pr.name, s.unit_cost, s.cost_frequency_unit_type, s.planned_units_per_week ` +
+      `s.delivery_mechanism, s.provider_cqc_location_id, pr.name, s.unit_cost, s.cost_frequency_unit_type, s.planned_units_per_week, s.event_outcome ` +
       `FROM ${t(TargetTables.service)} s LEFT JOIN ${t(TargetTables.provider)} pr ON pr.provider_id = s.provider_id WHERE s.service_type IS NOT NULL`
   )) {
     emit(String(r[1]), String(r[0]), {
@@ -179,7 +179,8 @@ export const project = async (target: Driver.Driver, options: Options): Promise<
       Provider_CQC_Location_Name: r[8] === null ? null : r[9] ?? null,
       Unit_Cost: r[10] ?? null,
       Cost_Frequency_Unit_Type: r[11] ?? null,
-      Planned_Units_Per_Week: r[12] ?? null
+      Planned_Units_Per_Week: r[12] ?? null,
+      Event_Outcome: r[13] ?? null
     })
   }
   return out

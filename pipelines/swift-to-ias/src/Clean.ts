@@ -39,6 +39,11 @@ export const dateWithAccuracy = (
     case "Invalid":
       return bad(`${field}: ${parsed.reason}`)
     case "Date":
+      if (parsed.accuracy === "exact" && parsed.source === "excel-serial") {
+        return ok({ date: parsed.date, accuracy: "exact" }, [
+          Pipeline.flag(rule, field, "info", `${field}: read from a spreadsheet serial number as ${parsed.date}`)
+        ])
+      }
       if (parsed.accuracy === "exact") return ok({ date: parsed.date, accuracy: "exact" })
       return ok({ date: parsed.date, accuracy: parsed.accuracy }, [
         Pipeline.flag(rule, field, parsed.accuracy === "two-digit-year" ? "warning" : "info", `${field}: read as ${parsed.date} (${parsed.accuracy.replaceAll("-", " ")})`)

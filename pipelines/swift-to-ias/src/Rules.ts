@@ -29,7 +29,8 @@ export const person = {
   testClient: rule("PER-13", "Test clients (category TEST) are not migrated"),
   conflicting: rule("PER-14", "Merged records that disagree on gender or date of birth are flagged for the data owner; the first record's values stand"),
   likelyDuplicate: rule("PER-15", "Clients without an NHS number who share a surname sound, a postcode and a date of birth (or its day and month swapped) go to the review queue; they are never merged automatically"),
-  twoDigitYear: rule("PER-16", "A date written with a two-digit year is read in the century before cut-over and flagged")
+  twoDigitYear: rule("PER-16", "A date written with a two-digit year is read in the century before cut-over and flagged"),
+  cldRequired: rule("PER-17", "A person missing a detail the CLD return requires of everyone (gender, ethnicity, date of birth, support reason, accommodation) is flagged")
 }
 
 export const address = {
@@ -66,7 +67,8 @@ export const assessment = {
 export const review = {
   client: rule("REV-01", "A review follows its client; one of a client who was not migrated is quarantined"),
   date: rule("REV-02", "A review has a readable date; otherwise it is quarantined"),
-  codes: rule("REV-03", "Review outcome and method map to the CLD lists; unmapped values are flagged")
+  codes: rule("REV-03", "Review outcome and method map to the CLD lists; unmapped values are flagged"),
+  reason: rule("REV-04", "A planned review has the CLD reason Planned; an unplanned review has no published Release 2 reason yet, so it is left empty and flagged")
 }
 
 export const carePlan = {

@@ -194,6 +194,7 @@ export const service = Table.make({
     event_start_date: date,
     event_end_date: nullable(date),
     end_reason: t(40),
+    event_outcome: t(120),
     unit_cost: optionalMoney,
     cost_frequency_unit_type: t(40),
     planned_units_per_week: nullable(decimal(9, 2)),

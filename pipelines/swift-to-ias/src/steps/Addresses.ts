@@ -61,6 +61,11 @@ export const addressStep = Pipeline.step({
       case "Missing":
         flags.push(Pipeline.flag(ra.postcode, "postcode_text", "warning", "no postcode"))
         break
+      case "Valid":
+        if (row.postcode_text !== postcode.postcode) {
+          flags.push(Pipeline.flag(ra.postcode, "postcode_text", "info", "the postcode's case or spacing was corrected"))
+        }
+        break
     }
     const uprn = Uprn.parse(row.uprn_text)
     if (uprn._tag === "Invalid") flags.push(Pipeline.flag(ra.uprn, "uprn_text", "warning", `${uprn.reason}: left empty`))

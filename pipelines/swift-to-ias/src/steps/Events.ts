@@ -164,6 +164,8 @@ export const reviewStep = Pipeline.step({
     if (date._tag === "Bad") return Pipeline.quarantine(rv.date, "review_date_text", date.reason)
     const outcome = Codes.map("event_outcome", row.outcome_code, "outcome_code", rv.codes)
     const method = Codes.map("method_of_review", row.method_code, "method_code", rv.codes)
+    const planned = Clean.yes(row.planned_flag)
+    const reasonFlags = planned ? [] : [Pipeline.flag(rv.reason, "planned_flag", "warning", "an unplanned review: no published CLD Release 2 reason to give it")]
     const id = TargetKey.of("review", row.review_id)
     return Pipeline.withFlags(
       Pipeline.load(
@@ -174,13 +176,13 @@ export const reviewStep = Pipeline.step({
           event_reference: `REV-${row.review_id}`,
           event_start_date: date.value,
           event_end_date: date.value,
-          review_reason: Clean.yes(row.planned_flag) ? "Planned" : "Unplanned",
+          review_reason: planned ? "Planned" : null,
           review_outcomes_achieved: row.outcomes_achieved,
           method_of_review: method.code,
           event_outcome: outcome.code
         })
       ),
-      [...date.flags, ...outcome.flags, ...method.flags]
+      [...date.flags, ...outcome.flags, ...method.flags, ...reasonFlags]
     )
   }
 })

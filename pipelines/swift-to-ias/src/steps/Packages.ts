@@ -228,6 +228,14 @@ export const serviceStep = Pipeline.step({
           event_start_date: start,
           event_end_date: end,
           end_reason: endReason,
+          // the CLD asks an outcome of every service event: ended by death, ended, or still going on
+          event_outcome: notCld
+            ? null
+            : endReason === "deceased"
+            ? "NFA: Deceased"
+            : end !== null && end < today
+            ? "NFA: Support ended as planned"
+            : "Continuation of support or services",
           // CLD unit cost is the gross rate of core lines; top-ups and FNC stay out of it
           unit_cost: kind === "fnc" || kind === "top_up" ? null : Clean.pounds(rate),
           cost_frequency_unit_type: frequency.code,

@@ -90,6 +90,16 @@ export const transform = (row: ClientRow, context: Pipeline.TransformContext): P
   const accommodation = Codes.map("accommodation_status", row.accommodation_code, "accommodation_code", r.accommodation)
   const employment = Codes.map("employment_status", row.employment_code, "employment_code", r.employment)
   for (const c of [gender, ethnicity, psr, accommodation, employment]) flags.push(...c.flags)
+  const missing = [
+    ...(gender.code === null ? ["gender_code"] : []),
+    ...(ethnicity.code === null ? ["ethnic_code"] : []),
+    ...(dob === null ? ["dob_text"] : []),
+    ...(psr.code === null ? ["psr_code"] : []),
+    ...(accommodation.code === null ? ["accommodation_code"] : [])
+  ]
+  if (missing.length > 0) {
+    flags.push(Pipeline.flag(r.cldRequired, missing[0]!, "warning", `no value the CLD return can use for ${missing.join(", ")}`))
+  }
 
   const personId = TargetKey.of("person", row.client_no)
   const outcome = Pipeline.load(
