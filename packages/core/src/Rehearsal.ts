@@ -160,11 +160,18 @@ const contextOf = (
   parameters
 })
 
+/**
+ * The values of a target row in column order, checked against the table: a value that would not fit its column is a
+ * reason to quarantine the row, never to cut it short.
+ */
 const valuesInOrder = (table: Table.Table, values: Readonly<Record<string, Driver.SqlValue>>, entity: string) =>
   table.columns.map((c) => {
     const v = values[c.name]
     if (v === undefined) throw new Error(`${entity}: the mapping gave no value for ${table.name}.${c.name}`)
     if (v === null && !c.nullable) throw new Error(`${entity}: ${table.name}.${c.name} cannot be empty`)
+    if (typeof v === "string" && c.type._tag === "text" && c.type.maxLength !== undefined && [...v].length > c.type.maxLength) {
+      throw new Error(`${table.name}.${c.name} holds at most ${c.type.maxLength} characters; the value has ${[...v].length}`)
+    }
     return v
   })
 

@@ -81,7 +81,7 @@ export const financialAssessmentStep = Pipeline.step({
           full_cost: Clean.yes(row.full_cost_flag),
           property_disregard_end: disregard,
           deferred_payment: Clean.yes(row.deferred_payment_flag),
-          status: row.status === null ? null : row.status.slice(0, 12)
+          status: row.status
         })
       ),
       c.flags
@@ -137,14 +137,14 @@ export const contributionStep = Pipeline.step({
           cpli_care_plan_id: row.package_id === null ? null : context.targetKeyOf("care package", String(row.package_id)) ?? null,
           fa_id: fa ?? null,
           charge_type: payer === "THIRD_PARTY" ? "third_party_top_up" : "contribution",
-          payer: payer.slice(0, 12),
+          payer,
           weekly_amount: Clean.pounds(amount.value),
           unit_amount: null,
           units: null,
           amount: null,
           effective_from: dates.values[0],
           effective_to: dates.values[1],
-          collector: row.collected_by === null ? null : row.collected_by.toUpperCase().slice(0, 10)
+          collector: row.collected_by === null ? null : row.collected_by.toUpperCase()
         })
       ),
       flags
@@ -200,7 +200,7 @@ export const providerInvoiceStep = Pipeline.step({
           gross_total: Clean.pounds(gross),
           contribution_offset: Clean.pounds(deducted),
           net_total: Clean.pounds(net),
-          status: row.status === null ? null : row.status.slice(0, 12),
+          status: row.status,
           paid_date: paid
         })
       ),
@@ -296,12 +296,12 @@ export const debtorInvoiceStep = Pipeline.step({
         Pipeline.row(TargetTables.arInvoice, {
           ar_invoice_id: id,
           debtor_person_id: person,
-          charge_type: row.charge_type === null ? null : row.charge_type.slice(0, 20),
+          charge_type: row.charge_type,
           period_from: c.values[0],
           period_to: c.values[1],
           raised_date: c.values[2],
           amount: Clean.pounds(amount.value),
-          status: row.status === null ? null : row.status.slice(0, 12)
+          status: row.status
         })
       ),
       c.flags
@@ -346,7 +346,7 @@ export const debtorReceiptStep = Pipeline.step({
           ar_invoice_id: invoice ?? null,
           amount: Clean.pounds(amount.value),
           received_date: date.value,
-          method: row.method === null ? null : row.method.slice(0, 12)
+          method: row.method
         })
       ),
       flags

@@ -251,13 +251,13 @@ export const serviceStep = Pipeline.step({
           element_type: row.element_type,
           start_date: start,
           end_date: end,
-          unit_type: basis === "" ? null : basis.slice(0, 20),
+          unit_type: basis === "" ? null : basis,
           planned_units_per_week: units,
           unit_rate: Clean.pounds(rate),
           weekly_cost_gross: Money.toPounds(weeklyPence),
           weekly_cost_stored: Clean.pounds(stored),
-          payment_basis: row.payment_basis === null ? null : row.payment_basis.toUpperCase().slice(0, 5),
-          contribution_collector: row.contribution_collector === null ? null : row.contribution_collector.toUpperCase().slice(0, 10),
+          payment_basis: row.payment_basis === null ? null : row.payment_basis.toUpperCase(),
+          contribution_collector: row.contribution_collector === null ? null : row.contribution_collector.toUpperCase(),
           status: suspended ? "suspended" : active ? "active" : "ended"
         })
       ),

@@ -79,7 +79,7 @@ export const step = Pipeline.step({
           creditor_ref: row.creditor_no,
           creditor_site: row.creditor_site,
           registered_beds: row.registered_beds,
-          status: (row.status ?? "ACTIVE").toUpperCase().slice(0, 10),
+          status: (row.status ?? "ACTIVE").toUpperCase(),
           contract_ref: row.contract_ref,
           postcode: postcode._tag === "Valid" || postcode._tag === "Pseudo" ? postcode.postcode : null,
           predecessor_provider_id: row.predecessor_provider_id === null ? null : TargetKey.of("provider", row.predecessor_provider_id)
