@@ -14,6 +14,11 @@ const bad = (reason: string): Cleaned<never> => ({ _tag: "Bad", reason })
 /** The cut-over date every date is checked against, from the run's parameters. */
 export const today = (context: Pipeline.TransformContext): string => context.parameters.cutoverDate ?? "2026-03-31"
 
+export interface DateOptions {
+  /** A planned date (an end date, a review due) may be after cut-over. */
+  readonly future?: boolean
+}
+
 /** A date and how accurately the legacy text gave it (`unknown` for a dummy date). */
 export interface DatedValue {
   readonly date: string | null
@@ -28,9 +33,11 @@ export const dateWithAccuracy = (
   text: string | null,
   field: string,
   rule: Pipeline.MappingRule,
-  context: Pipeline.TransformContext
+  context: Pipeline.TransformContext,
+  options: DateOptions = {}
 ): Cleaned<DatedValue | null> => {
-  const parsed = LegacyDate.parse(text, { today: today(context) })
+  // planned end dates may lie after cut-over; nothing else may
+  const parsed = LegacyDate.parse(text, { today: options.future === true ? "2999-12-31" : today(context) })
   switch (parsed._tag) {
     case "Missing":
       return ok(null)
@@ -56,9 +63,10 @@ export const date = (
   text: string | null,
   field: string,
   rule: Pipeline.MappingRule,
-  context: Pipeline.TransformContext
+  context: Pipeline.TransformContext,
+  options: DateOptions = {}
 ): Cleaned<string | null> => {
-  const result = dateWithAccuracy(text, field, rule, context)
+  const result = dateWithAccuracy(text, field, rule, context, options)
   return result._tag === "Bad" ? result : ok(result.value?.date ?? null, result.flags)
 }
 

@@ -44,7 +44,7 @@ export const addressStep = Pipeline.step({
     if (person === undefined) return Pipeline.quarantine(ra.client, "client_no", "the address's client was not migrated")
     const dates = Clean.all(
       Clean.date(row.start_date_text, "start_date_text", ra.dates, context),
-      Clean.date(row.end_date_text, "end_date_text", ra.dates, context)
+      Clean.date(row.end_date_text, "end_date_text", ra.dates, context, { future: true })
     )
     if (dates._tag === "Bad") return Pipeline.quarantine(ra.dates, dates.index === 0 ? "start_date_text" : "end_date_text", dates.reason)
     const [from, to] = dates.values
@@ -126,7 +126,7 @@ export const relationshipStep = Pipeline.step({
     if (person === undefined) return Pipeline.quarantine(rr.client, "client_no", "the relationship's client was not migrated")
     const dates = Clean.all(
       Clean.date(row.start_date_text, "start_date_text", rr.dates, context),
-      Clean.date(row.end_date_text, "end_date_text", rr.dates, context)
+      Clean.date(row.end_date_text, "end_date_text", rr.dates, context, { future: true })
     )
     if (dates._tag === "Bad") return Pipeline.quarantine(rr.dates, dates.index === 0 ? "start_date_text" : "end_date_text", dates.reason)
     const flags: Array<Pipeline.Flag> = [...dates.flags]

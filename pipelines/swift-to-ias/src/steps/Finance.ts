@@ -54,8 +54,8 @@ export const financialAssessmentStep = Pipeline.step({
     const c = Clean.all(
       Clean.date(row.assessed_date_text, fields[0]!, rf.faDates, context),
       Clean.date(row.effective_from_text, fields[1]!, rf.faDates, context),
-      Clean.date(row.effective_to_text, fields[2]!, rf.faDates, context),
-      Clean.date(row.property_disregard_end_text, fields[3]!, rf.faDates, context),
+      Clean.date(row.effective_to_text, fields[2]!, rf.faDates, context, { future: true }),
+      Clean.date(row.property_disregard_end_text, fields[3]!, rf.faDates, context, { future: true }),
       Clean.amount(row.capital_total, fields[4]!),
       Clean.amount(row.weekly_income, fields[5]!),
       Clean.amount(row.tariff_income, fields[6]!),
@@ -119,7 +119,7 @@ export const contributionStep = Pipeline.step({
     const amount = Clean.amount(row.weekly_amount_text, "weekly_amount_text")
     if (amount._tag === "Bad") return Pipeline.quarantine(rf.contributionAmount, "weekly_amount_text", amount.reason)
     const fields = ["from_text", "to_text"]
-    const dates = Clean.all(Clean.date(row.from_text, fields[0]!, rf.dates, context), Clean.date(row.to_text, fields[1]!, rf.dates, context))
+    const dates = Clean.all(Clean.date(row.from_text, fields[0]!, rf.dates, context), Clean.date(row.to_text, fields[1]!, rf.dates, context, { future: true }))
     if (dates._tag === "Bad") return quarantineBad(dates, fields, rf.dates)
     const flags = [...dates.flags]
     const fa = row.fa_id === null ? undefined : context.targetKeyOf("financial assessment", String(row.fa_id))
@@ -179,7 +179,7 @@ export const providerInvoiceStep = Pipeline.step({
     const fields = ["period_from_text", "period_to_text", "paid_date_text", "gross_amount", "contribution_deducted", "net_amount"]
     const c = Clean.all(
       Clean.date(row.period_from_text, fields[0]!, rf.dates, context),
-      Clean.date(row.period_to_text, fields[1]!, rf.dates, context),
+      Clean.date(row.period_to_text, fields[1]!, rf.dates, context, { future: true }),
       Clean.date(row.paid_date_text, fields[2]!, rf.dates, context),
       Clean.amount(row.gross_amount, fields[3]!),
       Clean.amount(row.contribution_deducted, fields[4]!),
@@ -285,7 +285,7 @@ export const debtorInvoiceStep = Pipeline.step({
     const fields = ["period_from_text", "period_to_text", "raised_date_text"]
     const c = Clean.all(
       Clean.date(row.period_from_text, fields[0]!, rf.dates, context),
-      Clean.date(row.period_to_text, fields[1]!, rf.dates, context),
+      Clean.date(row.period_to_text, fields[1]!, rf.dates, context, { future: true }),
       Clean.date(row.raised_date_text, fields[2]!, rf.dates, context)
     )
     if (c._tag === "Bad") return quarantineBad(c, fields, rf.dates)

@@ -43,7 +43,7 @@ export const carePlanStep = Pipeline.step({
     if (person === undefined) return Pipeline.quarantine(rp.client, "client_no", "the package's client was not migrated")
     const dates = Clean.all(
       Clean.date(row.start_date_text, "start_date_text", rp.dates, context),
-      Clean.date(row.end_date_text, "end_date_text", rp.dates, context)
+      Clean.date(row.end_date_text, "end_date_text", rp.dates, context, { future: true })
     )
     if (dates._tag === "Bad") return Pipeline.quarantine(rp.dates, dates.index === 0 ? "start_date_text" : "end_date_text", dates.reason)
     const [start, end] = dates.values
@@ -156,7 +156,7 @@ export const serviceStep = Pipeline.step({
     }
     const dates = Clean.all(
       Clean.requiredDate(row.start_date_text, "start_date_text", rs.dates, context),
-      Clean.date(row.end_date_text, "end_date_text", rs.dates, context)
+      Clean.date(row.end_date_text, "end_date_text", rs.dates, context, { future: true })
     )
     if (dates._tag === "Bad") return Pipeline.quarantine(rs.dates, dates.index === 0 ? "start_date_text" : "end_date_text", dates.reason)
     const [start] = dates.values
