@@ -235,11 +235,11 @@ const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
       `LEFT JOIN ${l.dialect.qualify(addresses)} a ON a.client_no = c.client_no ORDER BY c.client_no`
   )
   const today = context.parameters.cutoverDate ?? "2026-03-31"
-  const blocks = new Map<string, Array<{ key: string; dob: string }>>()
+  const blocks = new Map<string, Array<{ key: string; dob: string; hasNhs: boolean }>>()
   const seen = new Set<string>()
   for (const [clientNo, surname, dobText, nhsText, postcode] of rows) {
     const key = String(clientNo)
-    if (!loaded.has(key) || NhsNumber.parse(nhsText ?? null)._tag === "Valid" || surname == null || postcode == null) continue
+    if (!loaded.has(key) || surname == null || postcode == null) continue
     const dob = LegacyDate.parse(dobText ?? null, { today })
     if (dob._tag !== "Date") continue
     const block = `${soundex(surname)}|${postcode.toUpperCase().replace(/\s+/g, "")}`
@@ -247,7 +247,7 @@ const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
     if (seen.has(id)) continue
     seen.add(id)
     const list = blocks.get(block) ?? []
-    list.push({ key, dob: dob.date })
+    list.push({ key, dob: dob.date, hasNhs: NhsNumber.parse(nhsText ?? null)._tag === "Valid" })
     blocks.set(block, list)
   }
   const swapped = (a: string, b: string) => a.slice(0, 4) === b.slice(0, 4) && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)
@@ -258,7 +258,8 @@ const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
         const a = list[i]!, b = list[j]!
-        if (a.key === b.key || !(a.dob === b.dob || swapped(a.dob, b.dob))) continue
+        // two valid NHS numbers tell two people apart; without one on either side only a person can decide
+        if (a.key === b.key || (a.hasNhs && b.hasNhs) || !(a.dob === b.dob || swapped(a.dob, b.dob))) continue
         review.push([context.runId, "client", b.key, a.key, r.likelyDuplicate.id, a.dob === b.dob ? "same surname sound, postcode and date of birth" : "same surname sound and postcode, day and month of birth swapped"])
         for (const k of [a.key, b.key]) {
           if (flagged.has(k)) continue
