@@ -137,7 +137,7 @@ interface BatchWrites {
 }
 
 /** What the xref and the target already know for one batch: references and earlier rows with the same match keys. */
-interface Resolved {
+export interface Resolved {
   readonly keys: ReadonlyMap<string, ReadonlyMap<string, string>>
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
   readonly byTargetKey: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
@@ -177,9 +177,24 @@ const valuesInOrder = (table: Table.Table, values: Readonly<Record<string, Drive
 
 const rawJson = (row: LegacyText) => JSON.stringify(row)
 
-/** Turns one batch of text rows into the rows to write, with its counts. Pure apart from what was resolved for it. */
-const mapBatch = (
-  runId: string,
+/** What the mapping made of one legacy row. */
+export type RowResult =
+  | { readonly _tag: "DecodeFailure"; readonly legacyKey: string; readonly text: LegacyText; readonly fieldPath: string; readonly reason: string }
+  | { readonly _tag: "MappingFailure"; readonly legacyKey: string; readonly text: LegacyText; readonly reason: string }
+  | {
+    readonly _tag: "Mapped"
+    readonly legacyKey: string
+    readonly text: LegacyText
+    readonly outcome: Outcome
+    /** The target rows of a load, placed and in column order. */
+    readonly rows: ReadonlyArray<readonly [Table.Table, ReadonlyArray<Driver.SqlValue>]>
+  }
+
+/**
+ * Maps one batch of legacy rows. Pure apart from what was resolved for it; `ownMatches` collects the match keys of
+ * rows loaded so far (for one batch while migrating, across the whole entity when the mapping is re-run to check it).
+ */
+export const mapRows = (
   step: EntityStep,
   placed: ReadonlyMap<string, Table.Table>,
   rows: ReadonlyArray<Driver.TextRow>,
@@ -187,40 +202,21 @@ const mapBatch = (
   decodedRows: ReadonlyArray<unknown>,
   keyPositions: ReadonlyArray<number>,
   resolved: Resolved,
-  parameters: Readonly<Record<string, string>>
-): BatchWrites => {
-  const writes: BatchWrites = {
-    targets: new Map(),
-    xref: [],
-    quarantine: [],
-    exclusion: [],
-    flags: [],
-    codeIssues: [],
-    counts: { ...Counts.zero, read: rows.length }
-  }
-  const mainTable = step.targets[0]!.name
+  parameters: Readonly<Record<string, string>>,
+  ownMatches: Map<string, string>
+): ReadonlyArray<RowResult> => {
   const ownKeys = new Map<string, string>()
-  const ownMatches = new Map<string, string>()
   const context = contextOf(step, resolved, { keys: ownKeys, matches: ownMatches }, parameters)
-  const codeIssue = (legacyKey: string, unmapped: ReadonlyArray<UnmappedCode>, outcome: string) => {
-    const seen = new Set<string>()
-    for (const u of unmapped) {
-      if (seen.has(u.codeSystem)) continue
-      seen.add(u.codeSystem)
-      writes.codeIssues.push([runId, step.entity, legacyKey, u.codeSystem, u.value.slice(0, 200), outcome])
-    }
-  }
-  let loaded = 0, merged = 0, quarantined = 0, excluded = 0
+  const results: Array<RowResult> = []
   for (const [index, textRow] of rows.entries()) {
     const text = texts[index]!
     const legacyKey = legacyKeyOf(keyPositions.map((p) => textRow[p] ?? null))
     const decoded = decodedRows[index]
-    let outcome: Outcome
     if (Decode.isFailure(decoded)) {
-      writes.quarantine.push([runId, step.entity, legacyKey, "decode", decoded.fieldPath, decoded.reason, null, rawJson(text)])
-      quarantined++
+      results.push({ _tag: "DecodeFailure", legacyKey, text, fieldPath: decoded.fieldPath, reason: decoded.reason })
       continue
     }
+    let outcome: Outcome
     let rowsOut: ReadonlyArray<readonly [Table.Table, ReadonlyArray<Driver.SqlValue>]> = []
     try {
       outcome = step.transform(decoded, context)
@@ -233,11 +229,54 @@ const mapBatch = (
         })
       }
     } catch (error) {
-      const reason = `the mapping failed: ${error instanceof Error ? error.message : String(error)}`
-      writes.quarantine.push([runId, step.entity, legacyKey, "transform", "(row)", reason, null, rawJson(text)])
+      results.push({ _tag: "MappingFailure", legacyKey, text, reason: `the mapping failed: ${error instanceof Error ? error.message : String(error)}` })
+      continue
+    }
+    if (outcome._tag === "Load") {
+      ownKeys.set(legacyKey, outcome.targetKey)
+      if (outcome.matchKey !== null && !ownMatches.has(outcome.matchKey)) ownMatches.set(outcome.matchKey, outcome.targetKey)
+    } else if (outcome._tag === "Merge") {
+      ownKeys.set(legacyKey, outcome.targetKey)
+    }
+    results.push({ _tag: "Mapped", legacyKey, text, outcome, rows: rowsOut })
+  }
+  return results
+}
+
+/** Turns one batch of mapped rows into the rows to write, with its counts. */
+const writesOf = (runId: string, step: EntityStep, results: ReadonlyArray<RowResult>): BatchWrites => {
+  const writes: BatchWrites = {
+    targets: new Map(),
+    xref: [],
+    quarantine: [],
+    exclusion: [],
+    flags: [],
+    codeIssues: [],
+    counts: { ...Counts.zero, read: results.length }
+  }
+  const mainTable = step.targets[0]!.name
+  const codeIssue = (legacyKey: string, unmapped: ReadonlyArray<UnmappedCode>, outcome: string) => {
+    const seen = new Set<string>()
+    for (const u of unmapped) {
+      if (seen.has(u.codeSystem)) continue
+      seen.add(u.codeSystem)
+      writes.codeIssues.push([runId, step.entity, legacyKey, u.codeSystem, u.value.slice(0, 200), outcome])
+    }
+  }
+  let loaded = 0, merged = 0, quarantined = 0, excluded = 0
+  for (const result of results) {
+    const { legacyKey, text } = result
+    if (result._tag === "DecodeFailure") {
+      writes.quarantine.push([runId, step.entity, legacyKey, "decode", result.fieldPath, result.reason, null, rawJson(text)])
       quarantined++
       continue
     }
+    if (result._tag === "MappingFailure") {
+      writes.quarantine.push([runId, step.entity, legacyKey, "transform", "(row)", result.reason, null, rawJson(text)])
+      quarantined++
+      continue
+    }
+    const outcome = result.outcome
     if (outcome._tag === "Load" || outcome._tag === "Merge") {
       outcome.flags.forEach((f, seq) =>
         writes.flags.push([runId, step.entity, legacyKey, seq, f.rule, f.field.slice(0, 200), f.severity, f.message])
@@ -246,19 +285,16 @@ const mapBatch = (
     }
     switch (outcome._tag) {
       case "Load":
-        for (const [table, values] of rowsOut) {
+        for (const [table, values] of result.rows) {
           const list = writes.targets.get(table.name) ?? []
           list.push(values)
           writes.targets.set(table.name, list)
         }
         writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "loaded", null, outcome.matchKey])
-        ownKeys.set(legacyKey, outcome.targetKey)
-        if (outcome.matchKey !== null && !ownMatches.has(outcome.matchKey)) ownMatches.set(outcome.matchKey, outcome.targetKey)
         loaded++
         break
       case "Merge":
         writes.xref.push([runId, step.entity, legacyKey, mainTable, outcome.targetKey, "merged", outcome.rule, null])
-        ownKeys.set(legacyKey, outcome.targetKey)
         merged++
         break
       case "Exclude":
@@ -266,24 +302,109 @@ const mapBatch = (
         excluded++
         break
       case "Quarantine":
-        writes.quarantine.push([
-          runId,
-          step.entity,
-          legacyKey,
-          "transform",
-          outcome.field,
-          outcome.reason,
-          outcome.rule,
-          rawJson(text)
-        ])
+        writes.quarantine.push([runId, step.entity, legacyKey, "transform", outcome.field, outcome.reason, outcome.rule, rawJson(text)])
         codeIssue(legacyKey, outcome.unmapped, "quarantined")
         quarantined++
         break
     }
   }
-  writes.counts = { read: rows.length, loaded, merged, quarantined, excluded }
+  writes.counts = { read: results.length, loaded, merged, quarantined, excluded }
   return writes
 }
+
+/** How a step's rows are read and placed: what both a migration and a check of it need. */
+export const prepareStep = (pipeline: Pipeline, step: EntityStep, options: Pick<Options, "targetSchema" | "legacySchema">) => ({
+  placed: new Map(step.targets.map((t) => [t.name, Table.inSchema(t, options.targetSchema)] as const)) as ReadonlyMap<string, Table.Table>,
+  decode: Decode.decoder(step.legacyRow),
+  keyPositions: step.source.key.map((k) => step.source.columns.indexOf(k)),
+  sourceTable: { schema: options.legacySchema, name: step.source.table },
+  mainTableOf: new Map(pipeline.steps.map((s) => [s.entity, s.targets[0]!] as const)) as ReadonlyMap<string, Table.Table>
+})
+
+/** Text rows as records of the step's source columns, and decoded. */
+export const decodeRows = (step: EntityStep, decode: (row: LegacyText) => unknown, rows: ReadonlyArray<Driver.TextRow>) => {
+  const texts = rows.map((r) => {
+    const text: Record<string, string | null> = {}
+    step.source.columns.forEach((c, i) => (text[c] = r[i] ?? null))
+    return text as LegacyText
+  })
+  return { texts, decodedRows: texts.map(decode) }
+}
+
+/**
+ * Resolves a batch's references through the xref of the run (and the target rows they ask for), and, unless the
+ * caller keeps its own, the earlier rows with the same match keys.
+ */
+export const resolveBatch = Effect.fnUntraced(function*(
+  ledger: Ledger.Ledger,
+  runId: string,
+  step: EntityStep,
+  decodedRows: ReadonlyArray<unknown>,
+  mainTableOf: ReadonlyMap<string, Table.Table>,
+  options: Pick<Options, "targetSchema" | "parameters">,
+  lookUpMatches: boolean
+) {
+  const keys = new Map<string, ReadonlyMap<string, string>>()
+  const targetRows = new Map<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>()
+  const byTargetKey = new Map<string, Map<string, Readonly<Record<string, string | null>>>>()
+  const excluded = new Map<string, Set<string>>()
+  const soFar: Resolved = { keys, rows: targetRows, byTargetKey, excluded, matches: new Map() }
+  for (const ref of step.references) {
+    const main = mainTableOf.get(ref.entity)
+    if (main === undefined) return yield* new RehearsalError({ message: `${step.entity} refers to unknown entity ${ref.entity}` })
+    const placedMain = Table.inSchema(main, options.targetSchema)
+    const wanted = new Set<string>()
+    if ("targetKey" in ref) {
+      const context = contextOf(step, soFar, { keys: new Map(), matches: new Map() }, options.parameters ?? {})
+      for (const d of decodedRows) {
+        if (Decode.isFailure(d)) continue
+        const k = ref.targetKey(d, context)
+        if (k !== null) wanted.add(k)
+      }
+      if (wanted.size === 0) continue
+      const found = yield* ledger.rowsByTargetKey(placedMain, [...wanted], ref.columns)
+      const known = byTargetKey.get(ref.entity) ?? new Map()
+      for (const [k, v] of found) known.set(k, v)
+      byTargetKey.set(ref.entity, known)
+      continue
+    }
+    for (const d of decodedRows) {
+      if (Decode.isFailure(d)) continue
+      const k = ref.legacyKey(d)
+      if (k !== null) wanted.add(k)
+    }
+    if (wanted.size === 0) continue
+    const columns = ref.columns ?? []
+    let found: ReadonlyMap<string, string>
+    if (columns.length === 0) {
+      found = yield* ledger.targetKeys(runId, ref.entity, [...wanted])
+    } else {
+      const withRows = yield* ledger.targetRows(runId, ref.entity, [...wanted], placedMain, columns)
+      found = new Map([...withRows].map(([k, v]) => [k, v.targetKey] as const))
+      const known = new Map(targetRows.get(ref.entity) ?? [])
+      for (const [k, v] of withRows) known.set(k, v.row)
+      targetRows.set(ref.entity, known)
+    }
+    keys.set(ref.entity, new Map([...(keys.get(ref.entity) ?? []), ...found]))
+    const missing = [...wanted].filter((k) => !found.has(k))
+    if (missing.length > 0 && ref.entity !== step.entity) {
+      const set = excluded.get(ref.entity) ?? new Set<string>()
+      for (const k of yield* ledger.excludedKeys(runId, ref.entity, missing)) set.add(k)
+      excluded.set(ref.entity, set)
+    }
+  }
+  let matches: ReadonlyMap<string, string> = new Map()
+  if (lookUpMatches && step.matchKey !== undefined) {
+    const wanted = new Set<string>()
+    for (const d of decodedRows) {
+      if (Decode.isFailure(d)) continue
+      const k = step.matchKey(d)
+      if (k !== null) wanted.add(k)
+    }
+    if (wanted.size > 0) matches = yield* ledger.matchedKeys(runId, step.entity, [...wanted])
+  }
+  return { keys, rows: targetRows, byTargetKey, excluded, matches } satisfies Resolved
+})
 
 const runStep = Effect.fnUntraced(function*(
   legacy: Database.Database,
@@ -297,17 +418,13 @@ const runStep = Effect.fnUntraced(function*(
   existing: Ledger.StepRow | undefined
 ) {
   const observer = yield* Observer
-  const mainTableOf = new Map(pipeline.steps.map((s) => [s.entity, s.targets[0]!] as const))
   if (existing?.status === "done") return { entity: step.entity, counts: existing.counts }
   if (existing === undefined) yield* ledger.beginStep(runId, step.entity, position)
   let counts = existing?.counts ?? Counts.zero
   let batches = existing?.batches ?? 0
   yield* observer.stepStarted({ runId, entity: step.entity, position, resumedAt: counts })
 
-  const placed = new Map(step.targets.map((t) => [t.name, Table.inSchema(t, options.targetSchema)] as const))
-  const decode = Decode.decoder(step.legacyRow)
-  const keyPositions = step.source.key.map((k) => step.source.columns.indexOf(k))
-  const sourceTable = { schema: options.legacySchema, name: step.source.table }
+  const { placed, decode, keyPositions, sourceTable, mainTableOf } = prepareStep(pipeline, step, options)
 
   yield* Source.batches(legacy, {
     table: sourceTable,
@@ -320,83 +437,11 @@ const runStep = Effect.fnUntraced(function*(
     Stream.runForEach((rows) =>
       Effect.gen(function*() {
         if (rows.length === 0) return
-        // resolve the references of the batch through the xref, one query per referenced entity
-        const texts = rows.map((r) => {
-          const text: Record<string, string | null> = {}
-          step.source.columns.forEach((c, i) => (text[c] = r[i] ?? null))
-          return text
-        })
-        const decodedRows = texts.map(decode)
-        const keys = new Map<string, ReadonlyMap<string, string>>()
-        const targetRows = new Map<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>()
-        const byTargetKey = new Map<string, Map<string, Readonly<Record<string, string | null>>>>()
-        const excluded = new Map<string, Set<string>>()
-        const soFar: Resolved = { keys, rows: targetRows, byTargetKey, excluded, matches: new Map() }
-        for (const ref of step.references) {
-          const main = mainTableOf.get(ref.entity)
-          if (main === undefined) return yield* new RehearsalError({ message: `${step.entity} refers to unknown entity ${ref.entity}` })
-          const placedMain = Table.inSchema(main, options.targetSchema)
-          const wanted = new Set<string>()
-          if ("targetKey" in ref) {
-            const context = contextOf(step, soFar, { keys: new Map(), matches: new Map() }, options.parameters ?? {})
-            for (const d of decodedRows) {
-              if (Decode.isFailure(d)) continue
-              const k = ref.targetKey(d, context)
-              if (k !== null) wanted.add(k)
-            }
-            if (wanted.size === 0) continue
-            const found = yield* ledger.rowsByTargetKey(placedMain, [...wanted], ref.columns)
-            const known = byTargetKey.get(ref.entity) ?? new Map()
-            for (const [k, v] of found) known.set(k, v)
-            byTargetKey.set(ref.entity, known)
-            continue
-          }
-          for (const d of decodedRows) {
-            if (Decode.isFailure(d)) continue
-            const k = ref.legacyKey(d)
-            if (k !== null) wanted.add(k)
-          }
-          if (wanted.size === 0) continue
-          const columns = ref.columns ?? []
-          let found: ReadonlyMap<string, string>
-          if (columns.length === 0) {
-            found = yield* ledger.targetKeys(runId, ref.entity, [...wanted])
-          } else {
-            const withRows = yield* ledger.targetRows(runId, ref.entity, [...wanted], placedMain, columns)
-            found = new Map([...withRows].map(([k, v]) => [k, v.targetKey] as const))
-            const known = new Map(targetRows.get(ref.entity) ?? [])
-            for (const [k, v] of withRows) known.set(k, v.row)
-            targetRows.set(ref.entity, known)
-          }
-          keys.set(ref.entity, new Map([...(keys.get(ref.entity) ?? []), ...found]))
-          const missing = [...wanted].filter((k) => !found.has(k))
-          if (missing.length > 0 && ref.entity !== step.entity) {
-            const set = excluded.get(ref.entity) ?? new Set<string>()
-            for (const k of yield* ledger.excludedKeys(runId, ref.entity, missing)) set.add(k)
-            excluded.set(ref.entity, set)
-          }
-        }
-        let matches: ReadonlyMap<string, string> = new Map()
-        if (step.matchKey !== undefined) {
-          const wanted = new Set<string>()
-          for (const d of decodedRows) {
-            if (Decode.isFailure(d)) continue
-            const k = step.matchKey(d)
-            if (k !== null) wanted.add(k)
-          }
-          if (wanted.size > 0) matches = yield* ledger.matchedKeys(runId, step.entity, [...wanted])
-        }
-        const writes = mapBatch(
-          runId,
-          step,
-          placed,
-          rows,
-          texts,
-          decodedRows,
-          keyPositions,
-          { keys, rows: targetRows, byTargetKey, excluded, matches },
-          options.parameters ?? {}
-        )
+        const { texts, decodedRows } = decodeRows(step, decode, rows)
+        // references and earlier duplicates, resolved through the xref, one query per referenced entity
+        const resolved = yield* resolveBatch(ledger, runId, step, decodedRows, mainTableOf, options, true)
+        const results = mapRows(step, placed, rows, texts, decodedRows, keyPositions, resolved, options.parameters ?? {}, new Map())
+        const writes = writesOf(runId, step, results)
         const lastRow = rows[rows.length - 1]!
         const lastKey = keyPositions.map((p) => String(lastRow[p]))
         const nextCounts = Counts.add(counts, writes.counts)
