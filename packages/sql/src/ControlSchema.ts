@@ -155,7 +155,59 @@ export const tables = (schema: string) => {
     },
     primaryKey: ["run_id", "entity", "legacy_key", "candidate_legacy_key"]
   })
-  return { run, entityStep, xref, quarantine, exclusion, flag, codeIssue, unmappedCode, reviewItem }
+  /** One reconciliation of a run: when, and how many findings by status. */
+  const reconciliation = Table.make({
+    schema,
+    name: "reconciliation",
+    columns: {
+      run_id: Table.text(40),
+      rehearsal: Table.text(200),
+      pipeline: Table.text(100),
+      reconciled_at: Table.timestamp,
+      previous_run_id: Table.nullable(Table.text(40)),
+      findings: Table.bigint,
+      summary: Table.text()
+    },
+    primaryKey: ["run_id"]
+  })
+  /** Every finding of a reconciled run, with where it stands against the previous run of the series. */
+  const finding = Table.make({
+    schema,
+    name: "finding",
+    columns: {
+      run_id: Table.text(40),
+      fingerprint: Table.text(32),
+      check_id: Table.text(100),
+      entity: Table.text(100),
+      legacy_key: Table.nullable(key),
+      target_key: Table.nullable(key),
+      field: Table.nullable(Table.text(200)),
+      kind: Table.text(20),
+      severity: Table.text(10),
+      legacy_value: Table.nullable(Table.text()),
+      target_value: Table.nullable(Table.text()),
+      rule_id: Table.nullable(Table.text(40)),
+      explanation: Table.nullable(Table.text(200)),
+      message: Table.text(),
+      status: Table.text(12)
+    },
+    primaryKey: ["run_id", "fingerprint"]
+  })
+  /** Decisions on findings, carried from rehearsal to rehearsal by fingerprint. */
+  const triage = Table.make({
+    schema,
+    name: "triage",
+    columns: {
+      fingerprint: Table.text(32),
+      decision: Table.text(20),
+      reason: Table.text(),
+      decided_by: Table.text(100),
+      decided_at: Table.timestamp,
+      expires_on: Table.nullable(Table.date)
+    },
+    primaryKey: ["fingerprint"]
+  })
+  return { run, entityStep, xref, quarantine, exclusion, flag, codeIssue, unmappedCode, reviewItem, reconciliation, finding, triage }
 }
 
 export type ControlTables = ReturnType<typeof tables>
@@ -169,6 +221,11 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
         for (const table of [t.run, t.entityStep, t.xref, t.quarantine, t.exclusion, t.flag, t.codeIssue, t.unmappedCode, t.reviewItem]) {
           await sql.raw(dialect.createTable(table)).execute(db)
         }
+      }
+    },
+    "0002_findings_ledger": {
+      up: async (db) => {
+        for (const table of [t.reconciliation, t.finding, t.triage]) await sql.raw(dialect.createTable(table)).execute(db)
       }
     }
   }

@@ -1,0 +1,141 @@
+/**
+ * The findings ledger: every reconciled run's findings, stored in the control schema with where each stands
+ * against the previous run of the same rehearsal series — new, open (seen before), resolved (gone), regressed (back
+ * after being resolved) — and triage that carries forward: an accepted finding stops failing gates until its
+ * acceptance expires; a finding can be marked for a fix at source, in the mapping or by the supplier.
+ */
+import { ControlSchema, type Database, type Driver } from "@handover/sql"
+import * as Effect from "effect/Effect"
+import * as Finding from "./Finding.ts"
+
+export type Decision = "accepted" | "fix_at_source" | "fix_in_mapping" | "fix_by_supplier"
+
+export interface LedgerFinding extends Finding.Finding {
+  readonly fingerprint: string
+  readonly status: Finding.Status
+}
+
+export interface Recorded {
+  readonly runId: string
+  readonly previousRunId: string | null
+  readonly findings: ReadonlyArray<LedgerFinding>
+  readonly byStatus: Readonly<Record<Finding.Status, number>>
+}
+
+const statuses: ReadonlyArray<Finding.Status> = ["new", "open", "resolved", "regressed", "accepted"]
+
+const fromRow = (r: ReadonlyArray<string | null>): LedgerFinding => ({
+  fingerprint: String(r[0]),
+  check: String(r[1]),
+  entity: String(r[2]),
+  legacyKey: r[3] ?? null,
+  targetKey: r[4] ?? null,
+  field: r[5] ?? null,
+  kind: String(r[6]) as Finding.Kind,
+  severity: String(r[7]) as Finding.Severity,
+  legacyValue: r[8] ?? null,
+  targetValue: r[9] ?? null,
+  rule: r[10] ?? null,
+  explanation: r[11] ?? null,
+  message: String(r[12]),
+  status: String(r[13]) as Finding.Status
+})
+
+const columns = "fingerprint, check_id, entity, legacy_key, target_key, field, kind, severity, legacy_value, target_value, rule_id, explanation, message, status"
+
+/**
+ * Records the findings of a run and works out each one's status against the previous reconciled run of the same
+ * rehearsal series; findings of the previous run that are gone are recorded as resolved. Recording a run again
+ * replaces its findings.
+ */
+export const record = (
+  target: Database.Database,
+  controlSchema: string,
+  run: { readonly runId: string; readonly rehearsal: string; readonly pipeline: string; readonly today: string },
+  findings: ReadonlyArray<Finding.Finding>
+) =>
+  target.use("record findings", async (d): Promise<Recorded> => {
+    const t = ControlSchema.tables(controlSchema)
+    const q = (table: Parameters<typeof d.dialect.qualify>[0]) => d.dialect.qualify(table)
+    const p = (n: number) => d.dialect.placeholder(n)
+    // the earlier reconciled runs of the series, latest first
+    const earlier = (await d.queryText(
+      `SELECT r.run_id FROM ${q(t.reconciliation)} r WHERE r.rehearsal = ${p(1)} AND r.pipeline = ${p(2)} AND r.run_id <> ${p(3)} ` +
+        `ORDER BY r.reconciled_at DESC, r.run_id DESC`,
+      [run.rehearsal, run.pipeline, run.runId]
+    )).map((r) => String(r[0]))
+    const previousRunId = earlier[0] ?? null
+    const previous = new Map<string, LedgerFinding>()
+    const everSeen = new Set<string>()
+    if (previousRunId !== null) {
+      for (const r of await d.queryText(`SELECT ${columns} FROM ${q(t.finding)} WHERE run_id = ${p(1)}`, [previousRunId])) {
+        const f = fromRow(r)
+        if (f.status !== "resolved") previous.set(f.fingerprint, f)
+      }
+    }
+    for (const runId of earlier) {
+      for (const r of await d.queryText(`SELECT fingerprint FROM ${q(t.finding)} WHERE run_id = ${p(1)} AND status <> 'resolved'`, [runId])) {
+        everSeen.add(String(r[0]))
+      }
+    }
+    const accepted = new Set(
+      (await d.queryText(
+        `SELECT fingerprint FROM ${q(t.triage)} WHERE decision = 'accepted' AND (expires_on IS NULL OR expires_on >= ${p(1)})`,
+        [run.today]
+      )).map((r) => String(r[0]))
+    )
+    const current = new Map<string, LedgerFinding>()
+    for (const f of findings) {
+      const fingerprint = Finding.fingerprint(f)
+      if (current.has(fingerprint)) continue
+      const status: Finding.Status = accepted.has(fingerprint)
+        ? "accepted"
+        : previous.has(fingerprint)
+        ? "open"
+        : everSeen.has(fingerprint)
+        ? "regressed"
+        : "new"
+      current.set(fingerprint, { ...f, fingerprint, status })
+    }
+    const resolved = [...previous.values()].filter((f) => !current.has(f.fingerprint)).map((f): LedgerFinding => ({ ...f, status: "resolved" }))
+    const all = [...current.values(), ...resolved]
+    const byStatus = Object.fromEntries(statuses.map((s) => [s, all.filter((f) => f.status === s).length])) as Record<Finding.Status, number>
+    const rows: Array<ReadonlyArray<Driver.SqlValue>> = all.map((f) => [
+      run.runId,
+      f.fingerprint,
+      f.check,
+      f.entity,
+      f.legacyKey,
+      f.targetKey,
+      f.field,
+      f.kind,
+      f.severity,
+      f.legacyValue,
+      f.targetValue,
+      f.rule === null ? null : f.rule.slice(0, 40),
+      f.explanation,
+      f.message,
+      f.status
+    ])
+    await d.transaction(async (c) => {
+      await c.query(`DELETE FROM ${q(t.finding)} WHERE run_id = ${p(1)}`, [run.runId])
+      await c.query(`DELETE FROM ${q(t.reconciliation)} WHERE run_id = ${p(1)}`, [run.runId])
+      await c.writeRows(t.reconciliation, [[run.runId, run.rehearsal, run.pipeline, new Date().toISOString(), previousRunId, all.length, JSON.stringify(byStatus)]])
+      for (let i = 0; i < rows.length; i += 5_000) await c.writeRows(t.finding, rows.slice(i, i + 5_000))
+    })
+    return { runId: run.runId, previousRunId, findings: all, byStatus }
+  })
+
+/** Records a decision on a finding; it applies from the next reconciliation on. */
+export const decide = (
+  target: Database.Database,
+  controlSchema: string,
+  decision: { readonly fingerprint: string; readonly decision: Decision; readonly reason: string; readonly by: string; readonly until: string | null }
+) =>
+  target.use("record a triage decision", async (d) => {
+    const t = ControlSchema.tables(controlSchema)
+    await d.transaction(async (c) => {
+      await c.query(`DELETE FROM ${d.dialect.qualify(t.triage)} WHERE fingerprint = ${d.dialect.placeholder(1)}`, [decision.fingerprint])
+      await c.writeRows(t.triage, [[decision.fingerprint, decision.decision, decision.reason, decision.by, new Date().toISOString(), decision.until]])
+    })
+  }).pipe(Effect.asVoid)

@@ -1,0 +1,86 @@
+/**
+ * One reconciliation of a migrated run: structure, counts and the record-level comparison, every finding recorded
+ * in the findings ledger with its status against the previous run of the same rehearsal series.
+ */
+import { Databases, Ledger, type Pipeline } from "@handover/core"
+import { ControlSchema } from "@handover/sql"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as CountCheck from "./CountCheck.ts"
+import * as Finding from "./Finding.ts"
+import * as FindingsLedger from "./FindingsLedger.ts"
+import * as RecordCheck from "./RecordCheck.ts"
+import * as StructureCheck from "./StructureCheck.ts"
+
+export class ReconcileError extends Schema.TaggedError<ReconcileError>()("ReconcileError", { message: Schema.String }) {}
+
+export interface Options {
+  /** The rehearsal series; its latest completed run is reconciled unless `runId` names one. */
+  readonly rehearsal: string
+  readonly runId?: string
+  readonly legacySchema?: string | undefined
+  readonly targetSchema: string
+  readonly controlSchema?: string
+  readonly batchSize?: number
+  readonly parameters?: Readonly<Record<string, string>>
+  /** The day acceptances are checked against (`yyyy-mm-dd`); today by default. */
+  readonly today?: string
+}
+
+export interface CheckSummary {
+  readonly check: string
+  readonly findings: number
+}
+
+export interface Result extends FindingsLedger.Recorded {
+  readonly checks: ReadonlyArray<CheckSummary>
+}
+
+export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
+  Effect.gen(function*() {
+    const legacy = yield* Databases.LegacyDatabase
+    const target = yield* Databases.TargetDatabase
+    const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
+    yield* Ledger.migrate(target, controlSchema)
+    const ledger = Ledger.make(target, controlSchema)
+    let runId = options.runId
+    if (runId === undefined) {
+      const runs = (yield* ledger.runs({ pipeline: pipeline.name, rehearsal: options.rehearsal })).filter((r) => r.status === "completed")
+      runId = runs.at(-1)?.runId
+      if (runId === undefined) {
+        return yield* new ReconcileError({ message: `no completed run of ${pipeline.name} in rehearsal series ${options.rehearsal} to reconcile` })
+      }
+    }
+    const findings: Array<Finding.Finding> = []
+    findings.push(...(yield* StructureCheck.run(target, pipeline, options.targetSchema)))
+    findings.push(...(yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema })))
+    yield* RecordCheck.run(pipeline, { ...options, runId, controlSchema }, (f) => findings.push(f))
+    const recorded = yield* FindingsLedger.record(target, controlSchema, {
+      runId,
+      rehearsal: options.rehearsal,
+      pipeline: pipeline.name,
+      today: options.today ?? new Date().toISOString().slice(0, 10)
+    }, findings)
+    const counts = new Map<string, number>()
+    for (const f of findings) counts.set(f.check, (counts.get(f.check) ?? 0) + 1)
+    return { ...recorded, checks: [...counts].map(([check, n]) => ({ check, findings: n })) } satisfies Result
+  })
+
+/** A finding as one JSON line: the fields scripts and CI depend on first. */
+export const jsonLine = (f: FindingsLedger.LedgerFinding): string =>
+  JSON.stringify({
+    fingerprint: f.fingerprint,
+    check: f.check,
+    entity: f.entity,
+    legacyKey: f.legacyKey,
+    targetKey: f.targetKey,
+    field: f.field,
+    kind: f.kind,
+    severity: f.severity,
+    status: f.status,
+    legacyValue: f.legacyValue,
+    targetValue: f.targetValue,
+    rule: f.rule,
+    explanation: f.explanation,
+    message: f.message
+  })
