@@ -10,6 +10,7 @@ import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { ControlSchema, Table } from "@handover/sql"
 import { CldProjection, SwiftPipeline, TargetTables } from "@handover/swift-to-ias"
 import * as CldRules from "@handover/swift-to-ias/reference/CldRules"
+import { Reconcile } from "@handover/reconcile"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 
@@ -85,6 +86,16 @@ for (const dialect of TestDatabase.dialects()) {
         const summary = new Map<string, number>()
         for (const b of broken) summary.set(b.replace(/".*"/, "…"), (summary.get(b.replace(/".*"/, "…")) ?? 0) + 1)
         assert.deepStrictEqual(Object.fromEntries(summary), {}, "CLD rules broken by rows with no migration flag")
+
+        // an untouched migration: the record-level check re-runs every mapping and finds the target as it says
+        const reconciled = yield* Reconcile.run(SwiftPipeline.pipeline, {
+          rehearsal: "swift",
+          legacySchema,
+          targetSchema,
+          controlSchema,
+          parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
+        })
+        assert.deepStrictEqual(reconciled.findings.map((f) => f.message).slice(0, 10), [])
 
         // a second rehearsal of the same estate gives the same target
         const snapshot = Effect.gen(function*() {

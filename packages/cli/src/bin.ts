@@ -7,6 +7,7 @@ import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { Command, Flag } from "effect/cli"
+import { reconcile } from "./ReconcileCommand.ts"
 import { pipelines, rehearse, version } from "./Rehearse.ts"
 
 const url = (name: string, env: string, fallback: string, description: string) =>
@@ -45,6 +46,19 @@ const rehearseCommand = Command.make(
     })
 ).pipe(Command.withDescription("Run one rehearsal: legacy estate, migration, counts and the conservation law"))
 
+const reconcileCommand = Command.make(
+  "reconcile",
+  {
+    pipeline: Flag.Literals("pipeline", pipelines).pipe(Flag.withDescription("the migration to check"), Flag.withDefault("swift-to-ias")),
+    legacy: url("legacy", "HANDOVER_LEGACY_URL", "pglite://.handover/legacy", "legacy database URL"),
+    target: url("target", "HANDOVER_TARGET_URL", "pglite://.handover/target", "target database URL"),
+    rehearsal: Flag.String("rehearsal").pipe(Flag.withDescription("rehearsal series label"), Flag.withDefault("local")),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print findings as JSON lines"), Flag.withDefault(false))
+  },
+  (flags) =>
+    reconcile({ pipeline: flags.pipeline, legacyUrl: flags.legacy, targetUrl: flags.target, rehearsal: flags.rehearsal, json: flags.json })
+).pipe(Command.withDescription("Check the latest run of a rehearsal series against the legacy data and record its findings"))
+
 /**
  * Exit codes: 0 the rehearsal passed; 1 it ran but a check failed (the conservation law); 2 it could not run
  * (a database unreachable, a bad URL, bad flags).
@@ -59,7 +73,7 @@ const messageOf = (error: unknown): string =>
 
 Command.make("handover").pipe(
   Command.withDescription("Migrate legacy social care records and prove nothing was lost or changed"),
-  Command.withSubcommands([rehearseCommand]),
+  Command.withSubcommands([rehearseCommand, reconcileCommand]),
   Command.run({ version }),
   Effect.catch((error) =>
     // the command line's own errors have been shown with the help already

@@ -1,0 +1,39 @@
+/**
+ * `handover reconcile`: checks the latest completed run of a rehearsal series against its legacy source and
+ * records the findings in the ledger; prints a summary, or the findings one JSON object a line.
+ */
+import { Databases } from "@handover/core"
+import { ExamplePipeline } from "@handover/pipeline-example"
+import { Reconcile } from "@handover/reconcile"
+import { SwiftPipeline } from "@handover/swift-to-ias"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import type { PipelineName } from "./Rehearse.ts"
+
+export interface Options {
+  readonly pipeline: PipelineName
+  readonly legacyUrl: string
+  readonly targetUrl: string
+  readonly rehearsal: string
+  readonly json: boolean
+}
+
+export const reconcile = (options: Options) =>
+  Effect.gen(function*() {
+    const result = options.pipeline === "example"
+      ? yield* Reconcile.run(ExamplePipeline.pipeline, { rehearsal: options.rehearsal, targetSchema: "example" })
+      : yield* Reconcile.run(SwiftPipeline.pipeline, {
+        rehearsal: options.rehearsal,
+        targetSchema: "ias",
+        parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
+      })
+    if (options.json) {
+      for (const f of result.findings) yield* Console.log(Reconcile.jsonLine(f))
+      yield* Console.error(JSON.stringify({ summary: { runId: result.runId, previousRunId: result.previousRunId, byStatus: result.byStatus, checks: result.checks } }))
+    } else {
+      yield* Console.log(`reconciled run ${result.runId}${result.previousRunId === null ? "" : ` against ${result.previousRunId}`}`)
+      yield* Console.log(`findings: ${result.findings.length} (${Object.entries(result.byStatus).map(([s, n]) => `${s} ${n}`).join(", ")})`)
+      for (const c of result.checks) yield* Console.log(`  ${c.check.padEnd(40)} ${String(c.findings).padStart(8)}`)
+    }
+    return result
+  }).pipe(Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl })))
