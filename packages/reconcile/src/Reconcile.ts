@@ -3,7 +3,7 @@
  * in the findings ledger with its status against the previous run of the same rehearsal series.
  */
 import { Databases, Ledger, type Pipeline } from "@handover/core"
-import { ControlSchema } from "@handover/sql"
+import { ControlSchema, type Driver } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as CountCheck from "./CountCheck.ts"
@@ -14,7 +14,27 @@ import * as StructureCheck from "./StructureCheck.ts"
 
 export class ReconcileError extends Schema.TaggedError<ReconcileError>()("ReconcileError", { message: Schema.String }) {}
 
+/** What a pipeline's own checks (money totals, business rules) get to work with. */
+export interface CheckContext {
+  readonly runId: string
+  readonly legacy: Driver.Driver
+  readonly target: Driver.Driver
+  readonly legacySchema: string | undefined
+  readonly targetSchema: string
+  readonly controlSchema: string
+  readonly parameters: Readonly<Record<string, string>>
+}
+
+/** A check of a pipeline's own: headline figures and business rules that only it knows. */
+export interface Check {
+  readonly id: string
+  readonly description: string
+  readonly run: (context: CheckContext) => Promise<ReadonlyArray<Finding.Finding>>
+}
+
 export interface Options {
+  /** The pipeline's own checks, run after the generic ones. */
+  readonly checks?: ReadonlyArray<Check>
   /** The rehearsal series; its latest completed run is reconciled unless `runId` names one. */
   readonly rehearsal: string
   readonly runId?: string
@@ -55,6 +75,18 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
     findings.push(...(yield* StructureCheck.run(target, pipeline, options.targetSchema)))
     findings.push(...(yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema })))
     yield* RecordCheck.run(pipeline, { ...options, runId, controlSchema }, (f) => findings.push(f))
+    for (const check of options.checks ?? []) {
+      const context: CheckContext = {
+        runId,
+        legacy: legacy.driver,
+        target: target.driver,
+        legacySchema: options.legacySchema,
+        targetSchema: options.targetSchema,
+        controlSchema,
+        parameters: options.parameters ?? {}
+      }
+      findings.push(...(yield* target.use(`check ${check.id}`, () => check.run(context))))
+    }
     const recorded = yield* FindingsLedger.record(target, controlSchema, {
       runId,
       rehearsal: options.rehearsal,

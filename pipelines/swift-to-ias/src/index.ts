@@ -1,6 +1,7 @@
 /**
  * The SWIFT to LAS and ContrOCC migration.
  */
+export * as BusinessChecks from "./checks/BusinessChecks.ts"
 export * as CldProjection from "./CldProjection.ts"
 export * as LegacyTables from "./LegacyTables.ts"
 export * as Rules from "./Rules.ts"

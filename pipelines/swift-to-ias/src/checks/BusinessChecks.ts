@@ -1,0 +1,293 @@
+/**
+ * The checks only this migration knows, over the migrated target: services that overlap, gaps and overlaps at the
+ * 2012 domiciliary provider transfer, rates that do not match the provider's rate for the year, lines re-keyed on
+ * 1 April, contributions collected by the wrong party, late client invoices, payments for periods after death, and
+ * receipts larger than their invoice. Each finding names the legacy row through the xref.
+ */
+import { Money } from "@handover/core"
+import type { Reconcile } from "@handover/reconcile"
+import { Finding } from "@handover/reconcile"
+import { ControlSchema, Table } from "@handover/sql"
+import * as Uplifts from "../reference/Uplifts.ts"
+import * as TargetTables from "../TargetTables.ts"
+
+type Context = Reconcile.CheckContext
+
+const q = (context: Context, table: Table.Table) => context.target.dialect.qualify(Table.inSchema(table, context.targetSchema))
+
+/** Legacy keys of an entity's target keys in the run. */
+const legacyKeys = async (context: Context, entity: string) => {
+  const xref = ControlSchema.tables(context.controlSchema).xref
+  const d = context.target.dialect
+  const rows = await context.target.queryText(
+    `SELECT target_key, legacy_key FROM ${d.qualify(xref)} WHERE run_id = ${d.placeholder(1)} AND entity = ${d.placeholder(2)} AND outcome = 'loaded'`,
+    [context.runId, entity]
+  )
+  return new Map(rows.map((r) => [String(r[0]), String(r[1])] as const))
+}
+
+const days = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / 86_400_000)
+const financialYear = (iso: string) => (Number(iso.slice(5, 7)) >= 4 ? Number(iso.slice(0, 4)) : Number(iso.slice(0, 4)) - 1)
+
+interface Line {
+  readonly serviceId: string
+  readonly person: string
+  /** The service component, or for lines the CLD does not count, the element type. */
+  readonly component: string
+  readonly kind: string
+  readonly provider: string | null
+  readonly start: string
+  readonly end: string | null
+  readonly rate: string | null
+}
+
+const serviceLines = async (context: Context): Promise<ReadonlyArray<Line>> =>
+  (await context.target.queryText(
+    `SELECT s.service_id, s.person_id, COALESCE(s.service_component, c.element_type, c.unit_type), s.provider_id, s.event_start_date, ` +
+      `s.event_end_date, c.unit_rate, c.element_kind ` +
+      `FROM ${q(context, TargetTables.service)} s JOIN ${q(context, TargetTables.carePackageLineItem)} c ON c.service_id = s.service_id`
+  )).map((r) => ({
+    serviceId: String(r[0]),
+    person: String(r[1]),
+    component: String(r[2]),
+    kind: String(r[7]),
+    provider: r[3] ?? null,
+    start: String(r[4]),
+    end: r[5] ?? null,
+    rate: r[6] ?? null
+  }))
+
+const finding = (check: string, entity: string, legacyKey: string | undefined, targetKey: string, field: string | null, message: string, values: { legacy?: string | null; target?: string | null } = {}) =>
+  Finding.make({
+    check,
+    entity,
+    legacyKey: legacyKey ?? null,
+    targetKey,
+    field,
+    kind: "rule",
+    severity: "error",
+    legacyValue: values.legacy ?? null,
+    targetValue: values.target ?? null,
+    message
+  })
+
+/** Two lines of one person and service component running at once. */
+const overlappingServices: Reconcile.Check = {
+  id: "rule.overlapping-service",
+  description: "No person has two lines of the same service component running at the same time",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "package line")
+    const groups = new Map<string, Array<Line>>()
+    for (const line of await serviceLines(context)) {
+      const id = `${line.person}|${line.component}|${line.kind}`
+      const list = groups.get(id) ?? []
+      list.push(line)
+      groups.set(id, list)
+    }
+    const out: Array<Finding.Finding> = []
+    for (const list of groups.values()) {
+      list.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.serviceId < b.serviceId ? -1 : 1))
+      let latestEnd: string | null | undefined
+      for (const line of list) {
+        if (latestEnd !== undefined && (latestEnd === null || latestEnd >= line.start)) {
+          out.push(finding("rule.overlapping-service", "package line", keys.get(line.serviceId), line.serviceId, "event_start_date",
+            `starts on ${line.start} while another ${line.component} line of the same person is still running`, { target: line.start }))
+        }
+        if (latestEnd === undefined || (latestEnd !== null && (line.end === null || line.end > latestEnd))) latestEnd = line.end
+      }
+    }
+    return out
+  }
+}
+
+/** At a provider transfer, the successor's line starts the day after the predecessor's ends. */
+const transferContinuity: Reconcile.Check = {
+  id: "rule.transfer-continuity",
+  description: "When a provider takes over another's clients, each client's care continues without a gap or a double booking",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "package line")
+    const predecessors = new Map(
+      (await context.target.queryText(`SELECT provider_id, predecessor_provider_id FROM ${q(context, TargetTables.provider)} WHERE predecessor_provider_id IS NOT NULL`))
+        .map((r) => [String(r[0]), String(r[1])] as const)
+    )
+    const lines = await serviceLines(context)
+    const byPersonProvider = new Map<string, Array<Line>>()
+    for (const line of lines) {
+      const id = `${line.person}|${line.component}|${line.provider}`
+      const list = byPersonProvider.get(id) ?? []
+      list.push(line)
+      byPersonProvider.set(id, list)
+    }
+    const out: Array<Finding.Finding> = []
+    for (const line of lines) {
+      const predecessor = line.provider === null ? undefined : predecessors.get(line.provider)
+      if (predecessor === undefined) continue
+      const before = byPersonProvider.get(`${line.person}|${line.component}|${predecessor}`)
+      if (before === undefined) continue
+      const handedOver = before.filter((b) => b.end !== null && days(b.end) <= days(line.start) + 31 && days(b.end) >= days(line.start) - 31)
+      if (handedOver.length === 0) continue
+      const end = handedOver.map((b) => b.end!).sort().at(-1)!
+      const shift = days(line.start) - days(end) - 1
+      if (shift !== 0) {
+        out.push(finding("rule.transfer-continuity", "package line", keys.get(line.serviceId), line.serviceId, "event_start_date",
+          shift > 0 ? `a gap of ${shift} days after the previous provider's care ended on ${end}` : `overlaps the previous provider's care by ${-shift} days (ended ${end})`,
+          { legacy: end, target: line.start }))
+      }
+    }
+    return out
+  }
+}
+
+/** A line's rate is the provider's rate for the service in the line's financial year. */
+const rateForYear: Reconcile.Check = {
+  id: "rule.rate-for-year",
+  description: "Each line is paid at its provider's rate for the service in the financial year it runs to (cut-over at the latest): rates of different years agree once carried forward by the published uplifts",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "package line")
+    const cutover = context.parameters.cutoverDate ?? "2026-03-31"
+    const lines = (await serviceLines(context)).filter((l) => l.rate !== null && l.provider !== null && l.kind === "core" && Money.fromPounds(l.rate) > 0)
+    // a line followed the next day by an identical line (re-keyed on 1 April) carries the later year's rate
+    const starting = new Set(lines.map((l) => `${l.person}|${l.component}|${l.provider}|${days(l.start)}`))
+    const groups = new Map<string, Array<{ line: Line; year: number; latest: ReturnType<typeof Uplifts.inLatestTerms> }>>()
+    for (const l of lines) {
+      if (l.end !== null && starting.has(`${l.person}|${l.component}|${l.provider}|${days(l.end) + 1}`)) continue
+      const year = financialYear(l.end === null || l.end > cutover ? cutover : l.end)
+      const id = `${l.provider}|${l.component}`
+      const list = groups.get(id) ?? []
+      list.push({ line: l, year, latest: Uplifts.inLatestTerms(l.rate!, year) })
+      groups.set(id, list)
+    }
+    const out: Array<Finding.Finding> = []
+    for (const list of groups.values()) {
+      if (list.length < 2) continue
+      // the median of the rates in the latest year's terms stands for the provider's rate; two lines that disagree
+      // are both reported, as nothing tells which one is right
+      const sorted = list.map((e) => e.latest).sort((a, b) => a.comparedTo(b))
+      const median = sorted[Math.floor((sorted.length - 1) / 2)]!.plus(sorted[Math.floor(sorted.length / 2)]!).dividedBy(2)
+      for (const e of list) {
+        if (e.latest.minus(median).abs().lessThanOrEqualTo(median.times("0.01"))) continue
+        out.push(finding("rule.rate-for-year", "package line", keys.get(e.line.serviceId), e.line.serviceId, "unit_rate",
+          `a rate of ${e.line.rate} for ${e.year}/${e.year + 1} that does not match the provider's rate for the service carried by the published uplifts`,
+          { target: e.line.rate }))
+      }
+    }
+    return out
+  }
+}
+
+/** The same service split into a new line on 1 April with nothing else changed. */
+const financialYearRekey: Reconcile.Check = {
+  id: "rule.financial-year-rekey",
+  description: "A service is one line across financial years: a new line starting on 1 April identical to the one ending the day before inflates package counts",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "package line")
+    const lines = await serviceLines(context)
+    const ending = new Map<string, Line>()
+    for (const l of lines) if (l.end !== null) ending.set(`${l.person}|${l.component}|${l.kind}|${l.provider}|${days(l.end) + 1}`, l)
+    return lines
+      .filter((l) => l.start.slice(5) === "04-01" && ending.has(`${l.person}|${l.component}|${l.kind}|${l.provider}|${days(l.start)}`))
+      .map((l) => finding("rule.financial-year-rekey", "package line", keys.get(l.serviceId), l.serviceId, "event_start_date",
+        `re-keyed on ${l.start}: the same service as the line ending the day before`, { target: l.start }))
+  }
+}
+
+/** A client contribution is collected by the party the care package's lines say collects it. */
+const contributionCollector: Reconcile.Check = {
+  id: "rule.contribution-collector",
+  description: "A client's contribution is collected by the provider on net-paid lines and by the council on gross-paid lines, never both",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "contribution")
+    const rows = await context.target.queryText(
+      `SELECT DISTINCT ch.charge_id, ch.collector, c.contribution_collector FROM ${q(context, TargetTables.clientCharge)} ch ` +
+        `JOIN ${q(context, TargetTables.service)} s ON s.care_plan_id = ch.cpli_care_plan_id ` +
+        `JOIN ${q(context, TargetTables.carePackageLineItem)} c ON c.service_id = s.service_id ` +
+        `WHERE ch.charge_type = 'contribution' AND ch.payer = 'CLIENT' AND c.contribution_collector IS NOT NULL AND ch.collector IS NOT NULL ` +
+        `AND c.contribution_collector <> ch.collector`
+    )
+    const seen = new Set<string>()
+    return rows.flatMap(([chargeId, collector, lineCollector]) => {
+      if (seen.has(String(chargeId))) return []
+      seen.add(String(chargeId))
+      return [finding("rule.contribution-collector", "contribution", keys.get(String(chargeId)), String(chargeId), "collector",
+        `collected by ${collector} while the package's lines say ${lineCollector} collects it: charged twice or not at all`, { legacy: lineCollector ?? null, target: collector ?? null })]
+    })
+  }
+}
+
+/** A client invoice is raised within 13 weeks of the end of its period. */
+const lateInvoices: Reconcile.Check = {
+  id: "rule.late-client-invoice",
+  description: "Client invoices are raised within 13 weeks of the end of the period they charge for",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "debtor invoice")
+    const rows = await context.target.queryText(
+      `SELECT ar_invoice_id, period_to, raised_date FROM ${q(context, TargetTables.arInvoice)} WHERE period_to IS NOT NULL AND raised_date IS NOT NULL`
+    )
+    return rows.filter(([, to, raised]) => days(String(raised)) - days(String(to)) > 91).map(([id, to, raised]) =>
+      finding("rule.late-client-invoice", "debtor invoice", keys.get(String(id)), String(id), "raised_date",
+        `raised ${days(String(raised)) - days(String(to))} days after the period it charges for ended`, { legacy: to ?? null, target: raised ?? null })
+    )
+  }
+}
+
+/** No provider is paid for a period that starts after the client died. */
+const paymentsAfterDeath: Reconcile.Check = {
+  id: "rule.payment-after-death",
+  description: "No provider is paid for care in a period that begins after the client's death",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "provider invoice")
+    const rows = await context.target.queryText(
+      `SELECT DISTINCT pp.payment_id, pp.period_from, p.date_of_death FROM ${q(context, TargetTables.providerPayment)} pp ` +
+        `JOIN ${q(context, TargetTables.providerPaymentLine)} l ON l.payment_id = pp.payment_id ` +
+        `JOIN ${q(context, TargetTables.person)} p ON p.person_id = l.person_id ` +
+        `WHERE p.date_of_death IS NOT NULL AND pp.period_from > p.date_of_death`
+    )
+    const seen = new Set<string>()
+    return rows.flatMap(([id, from, dod]) => {
+      if (seen.has(String(id))) return []
+      seen.add(String(id))
+      return [finding("rule.payment-after-death", "provider invoice", keys.get(String(id)), String(id), "period_from",
+        `pays for a period from ${from}, after the client died on ${dod}: an overpayment to recover`, { legacy: dod ?? null, target: from ?? null })]
+    })
+  }
+}
+
+/** Receipts allocated to a client invoice do not exceed it. */
+const overpaidInvoices: Reconcile.Check = {
+  id: "rule.receipts-exceed-invoice",
+  description: "The receipts allocated to a client invoice add up to no more than the invoice",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "debtor receipt")
+    const rows = await context.target.queryText(
+      `SELECT r.receipt_id, r.ar_invoice_id, r.amount, i.amount FROM ${q(context, TargetTables.arReceipt)} r ` +
+        `JOIN ${q(context, TargetTables.arInvoice)} i ON i.ar_invoice_id = r.ar_invoice_id ORDER BY r.ar_invoice_id`
+    )
+    const byInvoice = new Map<string, { invoice: number; paid: number; receipts: Array<string> }>()
+    for (const [receipt, invoice, amount, invoiceAmount] of rows) {
+      const entry = byInvoice.get(String(invoice)) ?? { invoice: Money.fromPounds(String(invoiceAmount)), paid: 0, receipts: [] }
+      entry.paid += Money.fromPounds(String(amount))
+      entry.receipts.push(String(receipt))
+      byInvoice.set(String(invoice), entry)
+    }
+    const out: Array<Finding.Finding> = []
+    for (const entry of byInvoice.values()) {
+      if (entry.paid <= entry.invoice) continue
+      for (const receipt of entry.receipts) {
+        out.push(finding("rule.receipts-exceed-invoice", "debtor receipt", keys.get(receipt), receipt, "amount",
+          `receipts of ${Money.toPounds(entry.paid)} against an invoice of ${Money.toPounds(entry.invoice)}`, { legacy: Money.toPounds(entry.invoice), target: Money.toPounds(entry.paid) }))
+      }
+    }
+    return out
+  }
+}
+
+export const all: ReadonlyArray<Reconcile.Check> = [
+  overlappingServices,
+  transferContinuity,
+  rateForYear,
+  financialYearRekey,
+  contributionCollector,
+  lateInvoices,
+  paymentsAfterDeath,
+  overpaidInvoices
+]
