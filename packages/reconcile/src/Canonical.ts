@@ -1,41 +1,21 @@
 /**
  * Values in one comparable text form per column type, whether they come from a mapping (JavaScript values) or from a
- * database (its text output): booleans `t`/`f`, decimals without trailing zeros, dates `yyyy-mm-dd`, timestamps in
- * UTC ISO form.
+ * database (its text output): the canonical form of `CanonicalHash`, so a field the record check compares and a row
+ * the table diff hashes agree on what "equal" means.
  */
 import type { Driver, Table } from "@handover/sql"
+import * as CanonicalHash from "./CanonicalHash.ts"
 
-const decimalText = (text: string): string => {
-  let t = text.trim()
-  let sign = ""
-  if (t.startsWith("-")) {
-    sign = "-"
-    t = t.slice(1)
-  } else if (t.startsWith("+")) t = t.slice(1)
-  let [whole = "", fraction = ""] = t.split(".")
-  whole = whole.replace(/^0+(?=\d)/, "")
-  fraction = fraction.replace(/0+$/, "")
-  const out = fraction === "" ? whole : `${whole}.${fraction}`
-  return out === "0" ? "0" : `${sign}${out}`
-}
+/** A mapped value in the text form a database would print for it. */
+const asText = (v: Driver.SqlValue): string => (typeof v === "boolean" ? (v ? "t" : "f") : String(v))
 
-/** A value in the comparable text form of its column type. */
+/** A value in the comparable text form of its column type; one the form cannot read is compared as written. */
 export const value = (type: Table.ColumnType, v: Driver.SqlValue | undefined): string | null => {
   if (v === null || v === undefined) return null
-  switch (type._tag) {
-    case "boolean":
-      return v === true || v === "t" || v === "true" || v === "1" || v === 1 ? "t" : "f"
-    case "int":
-    case "bigint":
-    case "decimal":
-      return decimalText(String(v))
-    case "date":
-      return String(v).slice(0, 10)
-    case "timestamp": {
-      const ms = Date.parse(String(v))
-      return Number.isNaN(ms) ? String(v) : new Date(ms).toISOString()
-    }
-    case "text":
-      return String(v)
+  const text = asText(v)
+  try {
+    return CanonicalHash.canonicalValue(type, type._tag === "boolean" && (text === "true" || text === "1") ? "t" : type._tag === "boolean" && (text === "false" || text === "0") ? "f" : text)
+  } catch {
+    return text
   }
 }
