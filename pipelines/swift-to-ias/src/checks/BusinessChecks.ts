@@ -26,6 +26,18 @@ const legacyKeys = async (context: Context, entity: string) => {
   return new Map(rows.map((r) => [String(r[0]), String(r[1])] as const))
 }
 
+/** Items grouped by a key, in the order they come. */
+const groupBy = <A>(items: Iterable<A>, keyOf: (item: A) => string): Map<string, Array<A>> => {
+  const groups = new Map<string, Array<A>>()
+  for (const item of items) {
+    const key = keyOf(item)
+    const list = groups.get(key)
+    if (list === undefined) groups.set(key, [item])
+    else list.push(item)
+  }
+  return groups
+}
+
 const days = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / 86_400_000)
 const financialYear = (iso: string) => (Number(iso.slice(5, 7)) >= 4 ? Number(iso.slice(0, 4)) : Number(iso.slice(0, 4)) - 1)
 
@@ -77,13 +89,7 @@ const overlappingServices: Reconcile.Check = {
   description: "No person has two lines of the same service component running at the same time",
   run: async (context) => {
     const keys = await legacyKeys(context, "package line")
-    const groups = new Map<string, Array<Line>>()
-    for (const line of await serviceLines(context)) {
-      const id = `${line.person}|${line.component}|${line.kind}`
-      const list = groups.get(id) ?? []
-      list.push(line)
-      groups.set(id, list)
-    }
+    const groups = groupBy(await serviceLines(context), (line) => `${line.person}|${line.component}|${line.kind}`)
     const out: Array<Finding.Finding> = []
     for (const list of groups.values()) {
       list.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.serviceId < b.serviceId ? -1 : 1))
@@ -111,13 +117,7 @@ const transferContinuity: Reconcile.Check = {
         .map((r) => [String(r[0]), String(r[1])] as const)
     )
     const lines = await serviceLines(context)
-    const byPersonProvider = new Map<string, Array<Line>>()
-    for (const line of lines) {
-      const id = `${line.person}|${line.component}|${line.provider}`
-      const list = byPersonProvider.get(id) ?? []
-      list.push(line)
-      byPersonProvider.set(id, list)
-    }
+    const byPersonProvider = groupBy(lines, (line) => `${line.person}|${line.component}|${line.provider}`)
     const out: Array<Finding.Finding> = []
     for (const line of lines) {
       const predecessor = line.provider === null ? undefined : predecessors.get(line.provider)
@@ -148,15 +148,15 @@ const rateForYear: Reconcile.Check = {
     const lines = (await serviceLines(context)).filter((l) => l.rate !== null && l.provider !== null && l.kind === "core" && Money.fromPounds(l.rate) > 0)
     // a line followed the next day by an identical line (re-keyed on 1 April) carries the later year's rate
     const starting = new Set(lines.map((l) => `${l.person}|${l.component}|${l.provider}|${days(l.start)}`))
-    const groups = new Map<string, Array<{ line: Line; year: number; latest: ReturnType<typeof Uplifts.inLatestTerms> }>>()
-    for (const l of lines) {
-      if (l.end !== null && starting.has(`${l.person}|${l.component}|${l.provider}|${days(l.end) + 1}`)) continue
-      const year = financialYear(l.end === null || l.end > cutover ? cutover : l.end)
-      const id = `${l.provider}|${l.component}`
-      const list = groups.get(id) ?? []
-      list.push({ line: l, year, latest: Uplifts.inLatestTerms(l.rate!, year) })
-      groups.set(id, list)
-    }
+    const groups = groupBy(
+      lines
+        .filter((l) => !(l.end !== null && starting.has(`${l.person}|${l.component}|${l.provider}|${days(l.end) + 1}`)))
+        .map((l) => {
+          const year = financialYear(l.end === null || l.end > cutover ? cutover : l.end)
+          return { line: l, year, latest: Uplifts.inLatestTerms(l.rate!, year) }
+        }),
+      (e) => `${e.line.provider}|${e.line.component}`
+    )
     const out: Array<Finding.Finding> = []
     for (const list of groups.values()) {
       if (list.length < 2) continue
