@@ -2,7 +2,7 @@
  * The run ledger in the control schema: runs, entity steps with their checkpoints and counts, and the statements a
  * batch commits together with its target rows.
  */
-import { ControlSchema, type Database, type Driver, type Table } from "@handover/sql"
+import { ControlSchema, Driver, type Database, type Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import type { Kysely } from "kysely"
 import type { Counts } from "./Counts.ts"
@@ -173,14 +173,10 @@ export const make = (target: Database.Database, schema: string) => {
     /** Target keys of legacy keys of an entity in this run (loaded or merged). */
     targetKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>
       run("look up xref", async (db) => {
-        const found = new Map<string, string>()
-        // stay well under SQL Server's 2,100 parameters a statement
-        for (let i = 0; i < legacyKeys.length; i += 1000) {
-          const rows = await db.selectFrom("xref").select(["legacy_key", "target_key"]).where("run_id", "=", runId)
-            .where("entity", "=", entity).where("legacy_key", "in", legacyKeys.slice(i, i + 1000)).execute()
-          for (const r of rows) found.set(String(r.legacy_key), String(r.target_key))
-        }
-        return found
+        const rows = await Driver.inParts(legacyKeys, (part) =>
+          db.selectFrom("xref").select(["legacy_key", "target_key"]).where("run_id", "=", runId)
+            .where("entity", "=", entity).where("legacy_key", "in", part).execute())
+        return new Map(rows.map((r) => [String(r.legacy_key), String(r.target_key)] as const))
       }),
 
     /** Target keys and main-table columns (as text) of legacy keys of an entity in this run. */
@@ -189,20 +185,19 @@ export const make = (target: Database.Database, schema: string) => {
         const q = d.dialect.quoteIdentifier
         const pk = main.primaryKey[0]!
         const found = new Map<string, { readonly targetKey: string; readonly row: Record<string, string | null> }>()
-        for (let i = 0; i < legacyKeys.length; i += 1000) {
-          const part = legacyKeys.slice(i, i + 1000)
-          const placeholders = part.map((_, j) => d.dialect.placeholder(j + 3)).join(", ")
-          const rows = await d.queryText(
+        const rows = await Driver.inParts(legacyKeys, (part) =>
+          d.queryText(
             `SELECT x.legacy_key, x.target_key, ${columns.map((c) => `t.${q(c)}`).join(", ")} FROM ${d.dialect.qualify(tables.xref)} x ` +
               `JOIN ${d.dialect.qualify(main)} t ON t.${q(pk)} = x.target_key ` +
-              `WHERE x.run_id = ${d.dialect.placeholder(1)} AND x.entity = ${d.dialect.placeholder(2)} AND x.legacy_key IN (${placeholders})`,
+              `WHERE x.run_id = ${d.dialect.placeholder(1)} AND x.entity = ${d.dialect.placeholder(2)} AND x.legacy_key IN (${
+                part.map((_, j) => d.dialect.placeholder(j + 3)).join(", ")
+              })`,
             [runId, entity, ...part]
-          )
-          for (const r of rows) {
-            const row: Record<string, string | null> = {}
-            columns.forEach((c, j) => (row[c] = r[j + 2] ?? null))
-            found.set(String(r[0]), { targetKey: String(r[1]), row })
-          }
+          ))
+        for (const r of rows) {
+          const row: Record<string, string | null> = {}
+          columns.forEach((c, j) => (row[c] = r[j + 2] ?? null))
+          found.set(String(r[0]), { targetKey: String(r[1]), row })
         }
         return found
       }),
@@ -210,13 +205,10 @@ export const make = (target: Database.Database, schema: string) => {
     /** Which of these legacy keys of an entity a rule excluded in this run. */
     excludedKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>
       run("look up exclusions", async (db) => {
-        const found = new Set<string>()
-        for (let i = 0; i < legacyKeys.length; i += 1000) {
-          const rows = await db.selectFrom("exclusion").select("legacy_key").where("run_id", "=", runId)
-            .where("entity", "=", entity).where("legacy_key", "in", legacyKeys.slice(i, i + 1000)).execute()
-          for (const r of rows) found.add(String(r.legacy_key))
-        }
-        return found
+        const rows = await Driver.inParts(legacyKeys, (part) =>
+          db.selectFrom("exclusion").select("legacy_key").where("run_id", "=", runId)
+            .where("entity", "=", entity).where("legacy_key", "in", part).execute())
+        return new Set(rows.map((r) => String(r.legacy_key)))
       }),
 
     /** Columns (as text) of main-table rows by their target keys. */
@@ -225,19 +217,17 @@ export const make = (target: Database.Database, schema: string) => {
         const q = d.dialect.quoteIdentifier
         const pk = main.primaryKey[0]!
         const found = new Map<string, Record<string, string | null>>()
-        for (let i = 0; i < targetKeys.length; i += 1000) {
-          const part = targetKeys.slice(i, i + 1000)
-          const rows = await d.queryText(
+        const rows = await Driver.inParts(targetKeys, (part) =>
+          d.queryText(
             `SELECT ${[pk, ...columns].map(q).join(", ")} FROM ${d.dialect.qualify(main)} WHERE ${q(pk)} IN (${
               part.map((_, j) => d.dialect.placeholder(j + 1)).join(", ")
             })`,
             part
-          )
-          for (const r of rows) {
-            const row: Record<string, string | null> = {}
-            columns.forEach((c, j) => (row[c] = r[j + 1] ?? null))
-            found.set(String(r[0]), row)
-          }
+          ))
+        for (const r of rows) {
+          const row: Record<string, string | null> = {}
+          columns.forEach((c, j) => (row[c] = r[j + 1] ?? null))
+          found.set(String(r[0]), row)
         }
         return found
       }),
@@ -246,12 +236,10 @@ export const make = (target: Database.Database, schema: string) => {
     matchedKeys: (runId: string, entity: string, matchKeys: ReadonlyArray<string>) =>
       run("look up match keys", async (db) => {
         const found = new Map<string, string>()
-        for (let i = 0; i < matchKeys.length; i += 1000) {
-          const rows = await db.selectFrom("xref").select(["match_key", "target_key"]).where("run_id", "=", runId)
-            .where("entity", "=", entity).where("match_key", "in", matchKeys.slice(i, i + 1000))
-            .orderBy("legacy_key").execute()
-          for (const r of rows) if (!found.has(String(r.match_key))) found.set(String(r.match_key), String(r.target_key))
-        }
+        const rows = await Driver.inParts(matchKeys, (part) =>
+          db.selectFrom("xref").select(["match_key", "target_key"]).where("run_id", "=", runId)
+            .where("entity", "=", entity).where("match_key", "in", part).orderBy("legacy_key").execute())
+        for (const r of rows) if (!found.has(String(r.match_key))) found.set(String(r.match_key), String(r.target_key))
         return found
       }),
 

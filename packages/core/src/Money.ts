@@ -1,10 +1,7 @@
 /**
  * Money as integer pence, parsed and formatted with decimal arithmetic: no binary floating point on the money path.
  */
-import * as DecimalJs from "decimal.js"
-
-// decimal.js ships its class as the ES module's default export, while its types declare it as a named export
-const Decimal = (DecimalJs as unknown as { readonly default: typeof DecimalJs.Decimal }).default
+import { Decimal } from "./Decimal.ts"
 
 /** An amount of money in pence. Always a safe integer. */
 export type Pence = number

@@ -215,6 +215,3 @@ export const make = (pipeline: Pipeline): Pipeline => {
 export const legacyKeyOf = (key: ReadonlyArray<string | null>): string =>
   key.length === 1 ? String(key[0]) : JSON.stringify(key)
 
-/** The inverse of `legacyKeyOf`: the key's column values. */
-export const keyValuesOf = (legacyKey: string, width: number): ReadonlyArray<string> =>
-  width === 1 ? [legacyKey] : (JSON.parse(legacyKey) as Array<string>)

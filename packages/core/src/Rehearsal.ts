@@ -15,7 +15,6 @@ import { LegacyDatabase, TargetDatabase } from "./Databases.ts"
 import * as Decode from "./Decode.ts"
 import * as Ledger from "./Ledger.ts"
 import {
-  keyValuesOf,
   legacyKeyOf,
   type EntityStep,
   type LegacyText,
@@ -558,4 +557,3 @@ const messageOf = (cause: Cause.Cause<unknown>): string => {
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text
 }
 
-export const keyValues = keyValuesOf

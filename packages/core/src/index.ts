@@ -3,6 +3,7 @@
  */
 export * as Counts from "./Counts.ts"
 export * as Databases from "./Databases.ts"
+export * as Decimal from "./Decimal.ts"
 export * as Decode from "./Decode.ts"
 export * as Ledger from "./Ledger.ts"
 export * as Money from "./Money.ts"

@@ -5,7 +5,7 @@
  * the target key, the field, both values and the step's rules.
  */
 import { Databases, Ledger, Rehearsal, Source, type Pipeline } from "@handover/core"
-import { ControlSchema, type Database, type Driver, Table } from "@handover/sql"
+import { ControlSchema, Driver, type Database, Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Canonical from "./Canonical.ts"
@@ -21,16 +21,10 @@ export interface Options {
   readonly parameters?: Readonly<Record<string, string>>
 }
 
-const inChunks = async <A>(items: ReadonlyArray<string>, f: (part: ReadonlyArray<string>) => Promise<ReadonlyArray<A>>) => {
-  const out: Array<A> = []
-  for (let i = 0; i < items.length; i += 900) out.push(...(await f(items.slice(i, i + 900))))
-  return out
-}
-
 /** Rows of a table by primary key (one-column keys), as text in column order. */
 const rowsByKey = (target: Database.Database, table: Table.Table, keys: ReadonlyArray<string>) =>
   target.use(`read ${table.name}`, (d) =>
-    inChunks(keys, (part) =>
+    Driver.inParts(keys, (part) =>
       d.queryText(
         `SELECT ${table.columns.map((c) => d.dialect.quoteIdentifier(c.name)).join(", ")} FROM ${d.dialect.qualify(table)} WHERE ${
           d.dialect.quoteIdentifier(table.primaryKey[0]!)
@@ -43,7 +37,7 @@ const rowsByKey = (target: Database.Database, table: Table.Table, keys: Readonly
 
 const xrefOf = (target: Database.Database, controlSchema: string, runId: string, entity: string, keys: ReadonlyArray<string>) =>
   target.use("read xref", (d) =>
-    inChunks(keys, (part) =>
+    Driver.inParts(keys, (part) =>
       d.queryText(
         `SELECT legacy_key, target_key, outcome FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).xref)} WHERE run_id = ${
           d.dialect.placeholder(1)

@@ -32,6 +32,20 @@ export interface Driver extends Connection {
   readonly close: () => Promise<void>
 }
 
+/** Values one IN list takes at once: well under SQL Server's 2,100 parameters a statement. */
+export const inListSize = 1000
+
+/** Runs a query over values in parts small enough for one IN list each, and collects what every part returns. */
+export const inParts = async <A, B>(
+  values: ReadonlyArray<A>,
+  query: (part: ReadonlyArray<A>) => Promise<ReadonlyArray<B>>,
+  size = inListSize
+): Promise<Array<B>> => {
+  const out: Array<B> = []
+  for (let i = 0; i < values.length; i += size) out.push(...(await query(values.slice(i, i + size))))
+  return out
+}
+
 /** A multi-row INSERT of at most `maxParams` parameters a statement, for dialects with no faster path. */
 export const insertInChunks = async (
   dialect: SqlDialect,

@@ -9,12 +9,11 @@
  * Arithmetic is decimal and exact: the weekly cost is rounded once, half up to the penny (half away from zero for a
  * negative rate or number of units; a caller that follows DHSC takes absolute values first and raises a warning).
  */
-import * as DecimalJs from "decimal.js"
+import { Decimal as DecimalModule } from "@handover/core"
 import * as CodeMaps from "./CodeMaps.ts"
 import * as CsvFile from "./CsvFile.ts"
 
-// decimal.js ships its class as the ES module's default export, while its types declare it as a named export
-const Decimal = (DecimalJs as unknown as { readonly default: typeof DecimalJs.Decimal }).default
+const { Decimal } = DecimalModule
 // One division happens per cost, at the end, so 64 significant digits leave every rounding to the penny exact.
 const Exact = Decimal.clone({ precision: 64, rounding: Decimal.ROUND_HALF_UP })
 type Exact = InstanceType<typeof Exact>

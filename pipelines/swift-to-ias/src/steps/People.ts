@@ -4,7 +4,7 @@
  * are flagged and likely duplicates without an NHS number go to the review queue.
  */
 import { LegacyDate, LegacyText, NhsNumber, Pipeline } from "@handover/core"
-import { ControlSchema, type Driver, Table } from "@handover/sql"
+import { ControlSchema, Driver, Table } from "@handover/sql"
 import * as Schema from "effect/Schema"
 import * as Clean from "../Clean.ts"
 import * as Codes from "../Codes.ts"
@@ -164,12 +164,6 @@ export const soundex = (name: string): string => {
 const inList = (d: Driver.Driver, values: ReadonlyArray<string>, first: number) =>
   values.map((_, i) => d.dialect.placeholder(first + i)).join(", ")
 
-const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
 /** Flags merged records whose gender or date of birth differ from the record they merged into. */
 const flagConflicts = async (context: Pipeline.AfterStepContext) => {
   const control = ControlSchema.tables(context.controlSchema)
@@ -186,13 +180,12 @@ const flagConflicts = async (context: Pipeline.AfterStepContext) => {
   const legacyTable = Table.inSchema(LegacyTables.client, context.legacySchema)
   const l = context.legacy
   const demographics = new Map<string, { gender: string | null; dob: string | null }>()
-  for (const part of chunks(xref.map((x) => String(x[0])), 500)) {
-    const rows = await l.queryText(
+  const legacyRows = await Driver.inParts(xref.map((x) => String(x[0])), (part) =>
+    l.queryText(
       `SELECT client_no, gender_code, dob_text FROM ${l.dialect.qualify(legacyTable)} WHERE client_no IN (${inList(l, part, 1)})`,
       part
-    )
-    for (const row of rows) demographics.set(String(row[0]), { gender: row[1]?.trim().toUpperCase() ?? null, dob: row[2]?.trim() ?? null })
-  }
+    ))
+  for (const row of legacyRows) demographics.set(String(row[0]), { gender: row[1]?.trim().toUpperCase() ?? null, dob: row[2]?.trim() ?? null })
   const survivorOf = new Map<string, string>()
   for (const [legacyKey, targetKey, outcome] of xref) if (outcome === "loaded") survivorOf.set(String(targetKey), String(legacyKey))
   const flags: Array<ReadonlyArray<Driver.SqlValue>> = []
