@@ -8,7 +8,7 @@ import { assert, layer } from "@effect/vitest"
 import { Counts, Rehearsal } from "@handover/core"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { ControlSchema, Table } from "@handover/sql"
-import { BusinessChecks, CldProjection, SwiftPipeline, TargetTables } from "@handover/swift-to-ias"
+import { BusinessChecks, CldProjection, HeadlineFigures, SwiftPipeline, TargetTables } from "@handover/swift-to-ias"
 import * as CldRules from "@handover/swift-to-ias/reference/CldRules"
 import { Reconcile } from "@handover/reconcile"
 import { TestDatabase } from "@handover/testkit"
@@ -104,8 +104,19 @@ for (const dialect of TestDatabase.dialects()) {
           targetSchema,
           controlSchema,
           parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate },
-          checks: BusinessChecks.all
+          checks: BusinessChecks.all,
+          figures: HeadlineFigures.all
         })
+        // every headline figure reconciles to the penny and to the person: each variance is explained by a
+        // quarantine, an exclusion or a flagged rule
+        const figureFindings = checked.findings.filter((f) => f.check.startsWith("figure."))
+        assert.deepStrictEqual(figureFindings.map((f) => f.message).slice(0, 5), [])
+        assert.isAbove(checked.figures.length, 100)
+        const total = (figure: string, measure: string) => checked.figures.find((l) => l.figure === figure && l.dimension === "all" && l.measure === measure)!
+        const commitment = total("figure.weekly-commitment", "gross weekly cost")
+        assert.isAbove(commitment.target, 0)
+        assert.strictEqual(commitment.source - commitment.excluded + commitment.explained, commitment.target)
+        assert.isAbove(total("figure.people", "people after merging").target, 0)
         const reported = new Set(checked.findings.map((f) => `${f.entity}/${f.legacyKey}`))
         const unreported = manifest.filter((d) => SwiftDefects.byName.get(d.kind)?.caughtBy === "reconciliation" && !reported.has(`${d.entity}/${d.legacyKey}`))
         if (process.env.HANDOVER_DEBUG_UNREPORTED) {
@@ -144,6 +155,42 @@ for (const dialect of TestDatabase.dialects()) {
         assert.notStrictEqual(second.runId, first.runId)
         assert.deepStrictEqual(second.steps, first.steps)
         assert.deepStrictEqual(yield* snapshot, before)
+
+        // money changed in the target after the load shows in the figures, at the rows changed
+        const cpli = Table.inSchema(TargetTables.carePackageLineItem, targetSchema)
+        const arInvoice = Table.inSchema(TargetTables.arInvoice, targetSchema)
+        const changed = yield* db.use("tamper", async (d) => {
+          const [line] = await d.queryText(
+            `SELECT c.cpli_id, c.service_id, x.legacy_key FROM ${d.dialect.qualify(cpli)} c JOIN ${q("xref")} x ON x.target_key = c.service_id AND x.run_id = ${p} ` +
+              `WHERE c.end_date IS NULL AND c.weekly_cost_gross > 10 ORDER BY c.cpli_id`,
+            [second.runId]
+          )
+          const [invoice] = await d.queryText(
+            `SELECT i.ar_invoice_id, x.legacy_key FROM ${d.dialect.qualify(arInvoice)} i JOIN ${q("xref")} x ON x.target_key = i.ar_invoice_id AND x.run_id = ${p} ORDER BY i.ar_invoice_id`,
+            [second.runId]
+          )
+          await d.query(`UPDATE ${d.dialect.qualify(cpli)} SET weekly_cost_gross = weekly_cost_gross - 0.01 WHERE cpli_id = ${d.dialect.placeholder(1)}`, [line![0]])
+          await d.query(`DELETE FROM ${d.dialect.qualify(arInvoice)} WHERE ar_invoice_id = ${d.dialect.placeholder(1)}`, [invoice![0]])
+          return { lineKey: String(line![2]), serviceId: String(line![1]), invoiceKey: String(invoice![1]) }
+        })
+        const tampered = yield* Reconcile.run(SwiftPipeline.pipeline, {
+          rehearsal: "swift",
+          legacySchema,
+          targetSchema,
+          controlSchema,
+          parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate },
+          figures: HeadlineFigures.all
+        })
+        const moneyFindings = tampered.findings.filter((f) => f.check.startsWith("figure.") && f.status !== "resolved")
+        const commitmentTotal = moneyFindings.find((f) => f.check === "figure.weekly-commitment" && f.field === "gross weekly cost by all: all")
+        assert.isDefined(commitmentTotal)
+        assert.include(commitmentTotal!.message, "-£0.01 unexplained")
+        assert.include(commitmentTotal!.message, `${changed.lineKey} → ${changed.serviceId}`)
+        const invoiceTotal = moneyFindings.find((f) => f.check === "figure.debtor-invoices" && f.field === "invoices by all: all")
+        assert.isDefined(invoiceTotal)
+        assert.include(invoiceTotal!.message, `${changed.invoiceKey} → `)
+        // nothing else moved: every figure finding is about the two rows changed
+        for (const f of moneyFindings) assert.oneOf(f.check, ["figure.weekly-commitment", "figure.debtor-invoices"], f.message)
       }))
   })
 }

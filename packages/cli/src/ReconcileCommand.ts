@@ -5,7 +5,7 @@
 import { Databases } from "@handover/core"
 import { ExamplePipeline } from "@handover/pipeline-example"
 import { Reconcile } from "@handover/reconcile"
-import { SwiftPipeline } from "@handover/swift-to-ias"
+import { BusinessChecks, HeadlineFigures, SwiftPipeline } from "@handover/swift-to-ias"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type { PipelineName } from "./Rehearse.ts"
@@ -25,6 +25,8 @@ export const reconcile = (options: Options) =>
       : yield* Reconcile.run(SwiftPipeline.pipeline, {
         rehearsal: options.rehearsal,
         targetSchema: "ias",
+        checks: BusinessChecks.all,
+        figures: HeadlineFigures.all,
         parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
       })
     if (options.json) {

@@ -7,6 +7,7 @@ import { ControlSchema, type Driver } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as CountCheck from "./CountCheck.ts"
+import * as Figure from "./Figure.ts"
 import * as Finding from "./Finding.ts"
 import * as FindingsLedger from "./FindingsLedger.ts"
 import * as RecordCheck from "./RecordCheck.ts"
@@ -35,6 +36,8 @@ export interface Check {
 export interface Options {
   /** The pipeline's own checks, run after the generic ones. */
   readonly checks?: ReadonlyArray<Check>
+  /** The pipeline's headline figures, reconciled from both sides. */
+  readonly figures?: ReadonlyArray<Figure.Figure>
   /** The rehearsal series; its latest completed run is reconciled unless `runId` names one. */
   readonly rehearsal: string
   readonly runId?: string
@@ -54,6 +57,7 @@ export interface CheckSummary {
 
 export interface Result extends FindingsLedger.Recorded {
   readonly checks: ReadonlyArray<CheckSummary>
+  readonly figures: ReadonlyArray<Figure.Line>
 }
 
 export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
@@ -75,16 +79,23 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
     findings.push(...(yield* StructureCheck.run(target, pipeline, options.targetSchema)))
     findings.push(...(yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema })))
     yield* RecordCheck.run(pipeline, { ...options, runId, controlSchema }, (f) => findings.push(f))
+    const context: CheckContext = {
+      runId,
+      legacy: legacy.driver,
+      target: target.driver,
+      legacySchema: options.legacySchema,
+      targetSchema: options.targetSchema,
+      controlSchema,
+      parameters: options.parameters ?? {}
+    }
+    const figures: Array<Figure.Line> = []
+    for (const figure of options.figures ?? []) {
+      const reconciled = yield* target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure))
+      figures.push(...reconciled.lines)
+      findings.push(...reconciled.findings)
+    }
+    yield* Figure.record(target, controlSchema, runId, figures)
     for (const check of options.checks ?? []) {
-      const context: CheckContext = {
-        runId,
-        legacy: legacy.driver,
-        target: target.driver,
-        legacySchema: options.legacySchema,
-        targetSchema: options.targetSchema,
-        controlSchema,
-        parameters: options.parameters ?? {}
-      }
       findings.push(...(yield* target.use(`check ${check.id}`, () => check.run(context))))
     }
     const recorded = yield* FindingsLedger.record(target, controlSchema, {
@@ -95,7 +106,7 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
     }, findings)
     const counts = new Map<string, number>()
     for (const f of findings) counts.set(f.check, (counts.get(f.check) ?? 0) + 1)
-    return { ...recorded, checks: [...counts].map(([check, n]) => ({ check, findings: n })) } satisfies Result
+    return { ...recorded, checks: [...counts].map(([check, n]) => ({ check, findings: n })), figures } satisfies Result
   })
 
 /** A finding as one JSON line: the fields scripts and CI depend on first. */

@@ -207,7 +207,28 @@ export const tables = (schema: string) => {
     },
     primaryKey: ["fingerprint"]
   })
-  return { run, entityStep, xref, quarantine, exclusion, flag, codeIssue, unmappedCode, reviewItem, reconciliation, finding, triage }
+  /** The headline figures of a reconciled run, each line reconciled: source − excluded + explained = expected, against the target. */
+  const figure = Table.make({
+    schema,
+    name: "figure",
+    columns: {
+      run_id: Table.text(40),
+      figure_id: Table.text(60),
+      dimension: Table.text(60),
+      dimension_value: Table.text(160),
+      measure: Table.text(60),
+      unit: Table.text(12),
+      source_value: Table.bigint,
+      excluded_value: Table.bigint,
+      explained_value: Table.bigint,
+      expected_value: Table.bigint,
+      target_value: Table.bigint,
+      variance: Table.bigint,
+      rows_behind: Table.nullable(Table.text())
+    },
+    primaryKey: ["run_id", "figure_id", "dimension", "dimension_value", "measure"]
+  })
+  return { run, entityStep, xref, quarantine, exclusion, flag, codeIssue, unmappedCode, reviewItem, reconciliation, finding, triage, figure }
 }
 
 export type ControlTables = ReturnType<typeof tables>
@@ -226,6 +247,11 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
     "0002_findings_ledger": {
       up: async (db) => {
         for (const table of [t.reconciliation, t.finding, t.triage]) await sql.raw(dialect.createTable(table)).execute(db)
+      }
+    },
+    "0003_headline_figures": {
+      up: async (db) => {
+        await sql.raw(dialect.createTable(t.figure)).execute(db)
       }
     }
   }

@@ -2,6 +2,7 @@
  * The SWIFT to LAS and ContrOCC migration.
  */
 export * as BusinessChecks from "./checks/BusinessChecks.ts"
+export * as HeadlineFigures from "./checks/HeadlineFigures.ts"
 export * as CldProjection from "./CldProjection.ts"
 export * as LegacyTables from "./LegacyTables.ts"
 export * as Rules from "./Rules.ts"

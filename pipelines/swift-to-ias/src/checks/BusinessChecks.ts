@@ -8,7 +8,11 @@ import { Money } from "@handover/core"
 import type { Reconcile } from "@handover/reconcile"
 import { Finding } from "@handover/reconcile"
 import { ControlSchema, Table } from "@handover/sql"
+import * as CldProjection from "../CldProjection.ts"
+import * as CldRules from "../reference/CldRules.ts"
 import * as Uplifts from "../reference/Uplifts.ts"
+import { defaultCutoverDate } from "../SwiftPipeline.ts"
+import * as LegacyTables from "../LegacyTables.ts"
 import * as TargetTables from "../TargetTables.ts"
 
 type Context = Reconcile.CheckContext
@@ -281,7 +285,113 @@ const overpaidInvoices: Reconcile.Check = {
   }
 }
 
+/** No person who has died has a service still running after their death. */
+const deceasedWithOpenService: Reconcile.Check = {
+  id: "rule.deceased-open-service",
+  description: "No client who has died has a service still open after the date of death",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "package line")
+    const rows = await context.target.queryText(
+      `SELECT s.service_id, p.date_of_death, s.event_end_date FROM ${q(context, TargetTables.service)} s ` +
+        `JOIN ${q(context, TargetTables.person)} p ON p.person_id = s.person_id ` +
+        `WHERE p.date_of_death IS NOT NULL AND (s.event_end_date IS NULL OR s.event_end_date > p.date_of_death)`
+    )
+    return rows.map((r) =>
+      finding("rule.deceased-open-service", "package line", keys.get(String(r[0])), String(r[0]), "event_end_date",
+        `the client died on ${r[1]} but the service ${r[2] === null ? "has no end date" : `runs to ${r[2]}`}`, { legacy: r[1] ?? null, target: r[2] ?? null })
+    )
+  }
+}
+
+/** Every open referral has its key team. */
+const keyTeamOnOpenReferral: Reconcile.Check = {
+  id: "rule.key-team",
+  description: "Every open referral has exactly one key team, and it is a team the council has",
+  run: async (context) => {
+    const keys = await legacyKeys(context, "referral")
+    const teams = new Set((await context.legacy.queryText(
+      `SELECT team_code FROM ${context.legacy.dialect.qualify(Table.inSchema(LegacyTables.team, context.legacySchema))}`
+    )).map((r) => String(r[0]).trim().toUpperCase()))
+    const rows = await context.target.queryText(`SELECT request_id, key_team FROM ${q(context, TargetTables.request)} WHERE event_end_date IS NULL`)
+    return rows.flatMap((r) => {
+      const team = r[1] === null ? "" : String(r[1]).trim().toUpperCase()
+      if (team !== "" && teams.has(team)) return []
+      return [finding("rule.key-team", "referral", keys.get(String(r[0])), String(r[0]), "key_team",
+        team === "" ? "an open referral with no key team" : `an open referral whose key team ${JSON.stringify(r[1])} is not a team of the council`, { target: r[1] ?? null })]
+    })
+  }
+}
+
+const eventEntities: Readonly<Record<string, string>> = { REF: "referral", ASM: "assessment", REV: "review", SVC: "package line" }
+
+/** In the CLD return made from the target, only services may be open, and a deceased person's service must end. */
+const openEventsInCld: Reconcile.Check = {
+  id: "rule.cld-open-event",
+  description: "In the CLD return made from the target, no request, assessment or review is left open, and no service of a person who has died",
+  run: async (context) => {
+    const cutover = context.parameters.cutoverDate ?? defaultCutoverDate
+    const year = Number(cutover.slice(0, 4)) - (Number(cutover.slice(5, 7)) >= 4 ? 0 : 1)
+    const rows = await CldProjection.project(context.target, {
+      runId: context.runId,
+      targetSchema: context.targetSchema,
+      controlSchema: context.controlSchema,
+      laCode: context.parameters.laCode ?? "999",
+      periodStart: `${year}-04-01`,
+      periodEnd: cutover
+    })
+    const keys = new Map<string, Map<string, string>>()
+    const out: Array<Finding.Finding> = []
+    for (const { row } of rows) {
+      for (const v of CldRules.validate(row, { reportingPeriodEnd: cutover })) {
+        if (v.rule !== "event_end_date") continue
+        const reference = String(row.Event_Reference ?? "")
+        const [prefix = "", legacyKey = ""] = reference.split("-")
+        const entity = eventEntities[prefix] ?? String(row.Event_Type ?? "event").toLowerCase()
+        let entityKeys = keys.get(entity)
+        if (entityKeys === undefined) keys.set(entity, (entityKeys = new Map([...(await legacyKeys(context, entity))].map(([t, l]) => [l, t] as const))))
+        out.push(finding("rule.cld-open-event", entity, legacyKey || undefined, entityKeys.get(legacyKey) ?? reference, "Event_End_Date", v.message))
+      }
+    }
+    return out
+  }
+}
+
+/** A care home has no more people placed than it has beds, and every home with placements has its CQC location. */
+const careHomeBeds: Reconcile.Check = {
+  id: "rule.care-home-beds",
+  description: "Care homes: placements at cut-over within the registered beds, and a CQC location for every home with placements",
+  run: async (context) => {
+    const cutover = context.parameters.cutoverDate ?? defaultCutoverDate
+    const d = context.target.dialect
+    const rows = await context.target.queryText(
+      `SELECT p.provider_id, p.legacy_provider_id, p.registered_beds, p.cqc_location_id, COUNT(DISTINCT s.person_id) ` +
+        `FROM ${q(context, TargetTables.provider)} p JOIN ${q(context, TargetTables.service)} s ON s.provider_id = p.provider_id ` +
+        `WHERE p.provider_category IN ('residential', 'nursing') AND s.event_start_date <= ${d.placeholder(1)} ` +
+        `AND (s.event_end_date IS NULL OR s.event_end_date >= ${d.placeholder(1)}) ` +
+        `GROUP BY p.provider_id, p.legacy_provider_id, p.registered_beds, p.cqc_location_id`,
+      [cutover]
+    )
+    return rows.flatMap((r) => {
+      const out: Array<Finding.Finding> = []
+      const placed = Number(r[4])
+      if (r[2] !== null && placed > Number(r[2])) {
+        out.push(finding("rule.care-home-beds", "provider", r[1] ?? undefined, String(r[0]), "registered_beds",
+          `${placed} people placed at cut-over in a home registered for ${r[2]} beds`, { legacy: r[2] ?? null, target: String(placed) }))
+      }
+      if (r[3] === null) {
+        out.push(finding("rule.care-home-beds", "provider", r[1] ?? undefined, String(r[0]), "cqc_location_id",
+          `${placed} people placed at cut-over in a home with no CQC location id`))
+      }
+      return out
+    })
+  }
+}
+
 export const all: ReadonlyArray<Reconcile.Check> = [
+  deceasedWithOpenService,
+  keyTeamOnOpenReferral,
+  openEventsInCld,
+  careHomeBeds,
   overlappingServices,
   transferContinuity,
   rateForYear,
