@@ -15,21 +15,28 @@ export interface Options {
   readonly legacyUrl: string
   readonly targetUrl: string
   readonly rehearsal: string
+  readonly runId?: string
+  readonly cutoverDate?: string | undefined
   readonly json: boolean
 }
 
-export const reconcile = (options: Options) =>
+/** Reconciles a run with every check the pipeline has. */
+export const reconcileRun = (options: Omit<Options, "legacyUrl" | "targetUrl" | "json">) =>
+  options.pipeline === "example"
+    ? Reconcile.run(ExamplePipeline.pipeline, { rehearsal: options.rehearsal, runId: options.runId, targetSchema: "example" })
+    : Reconcile.run(SwiftPipeline.pipeline, {
+      rehearsal: options.rehearsal,
+      runId: options.runId,
+      targetSchema: "ias",
+      checks: BusinessChecks.all,
+      figures: HeadlineFigures.all,
+      parameters: { cutoverDate: options.cutoverDate ?? SwiftPipeline.defaultCutoverDate }
+    })
+
+/** Prints a reconciliation: a summary on the terminal, or the findings as JSON lines and the summary on stderr. */
+export const printResult = (result: Reconcile.Result, json: boolean) =>
   Effect.gen(function*() {
-    const result = options.pipeline === "example"
-      ? yield* Reconcile.run(ExamplePipeline.pipeline, { rehearsal: options.rehearsal, targetSchema: "example" })
-      : yield* Reconcile.run(SwiftPipeline.pipeline, {
-        rehearsal: options.rehearsal,
-        targetSchema: "ias",
-        checks: BusinessChecks.all,
-        figures: HeadlineFigures.all,
-        parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
-      })
-    if (options.json) {
+    if (json) {
       for (const f of result.findings) yield* Console.log(Reconcile.jsonLine(f))
       yield* Console.error(JSON.stringify({ summary: { runId: result.runId, previousRunId: result.previousRunId, byStatus: result.byStatus, checks: result.checks } }))
     } else {
@@ -37,5 +44,11 @@ export const reconcile = (options: Options) =>
       yield* Console.log(`findings: ${result.findings.length} (${Object.entries(result.byStatus).map(([s, n]) => `${s} ${n}`).join(", ")})`)
       for (const c of result.checks) yield* Console.log(`  ${c.check.padEnd(40)} ${String(c.findings).padStart(8)}`)
     }
+  })
+
+export const reconcile = (options: Options) =>
+  Effect.gen(function*() {
+    const result = yield* reconcileRun(options)
+    yield* printResult(result, options.json)
     return result
   }).pipe(Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl })))

@@ -1,5 +1,6 @@
 /**
- * `handover rehearse`: generate (or reuse) a legacy estate, run one rehearsal, print what happened to every row.
+ * `handover rehearse`: the whole rehearsal in one command: generate (or reuse) a legacy estate, migrate it, reconcile
+ * the run, write the reports and apply the gates.
  */
 import { Counts, Databases, Rehearsal } from "@handover/core"
 import { ExampleEstate, SwiftDefects, SwiftEstate } from "@handover/fixtures"
@@ -7,7 +8,12 @@ import { ExamplePipeline, LegacyTables as ExampleTables } from "@handover/pipeli
 import { LegacyTables as SwiftTables, SwiftPipeline } from "@handover/swift-to-ias"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { mkdir } from "node:fs/promises"
+import * as path from "node:path"
+import type { Gates, Masking } from "@handover/report"
 import * as CodeVersion from "./CodeVersion.ts"
+import { printResult, reconcileRun } from "./ReconcileCommand.ts"
+import * as ReportCommand from "./ReportCommand.ts"
 
 /** The version of the command, recorded with every run. */
 export const version = "0.1.0"
@@ -27,6 +33,16 @@ export interface Options {
   readonly batchSize: number
   readonly regenerate: boolean
   readonly json: boolean
+  /** Stop after the migration: no reconciliation, reports or gates. */
+  readonly migrateOnly: boolean
+  readonly cutoverDate: string | undefined
+  readonly reportDirectory: string
+  readonly reveal: Masking.Reveal
+  readonly gates: Gates.GateConfig
+  /** Fail (exit 1) when a gate fails; otherwise gates are only reported. */
+  readonly enforceGates: boolean
+  /** Where a generated estate's manifest of injected defects is kept. */
+  readonly manifest: string
 }
 
 const legacyHasEstate = (table: string) =>
@@ -55,7 +71,16 @@ export const table = (steps: ReadonlyArray<Rehearsal.StepResult>): string => {
   return [header, ...lines].join("\n")
 }
 
-const generate = (options: Options) =>
+export interface EstateOptions {
+  readonly pipeline: PipelineName
+  readonly clean: boolean
+  readonly clients: number
+  readonly seed: number
+  readonly manifest: string
+}
+
+/** Generates a legacy estate into the legacy database, with the manifest of its injected defects. */
+export const generateEstate = (options: EstateOptions) =>
   Effect.gen(function*() {
     const legacy = yield* Databases.LegacyDatabase
     const kind = options.clean ? "a clean" : "a"
@@ -69,14 +94,16 @@ const generate = (options: Options) =>
         clients: options.clients,
         rates: SwiftDefects.rates({}, options.clean)
       })
-      yield* Console.error(`injected ${manifest.length} defects`)
+      yield* Console.error(`injected ${manifest.length} defects; manifest in ${options.manifest}`)
+      yield* Effect.promise(() => mkdir(path.dirname(options.manifest), { recursive: true, mode: 0o700 }))
+      yield* SwiftEstate.writeManifest(options.manifest, manifest)
     }
   })
 
 export const rehearse = (options: Options) =>
   Effect.gen(function*() {
     const marker = options.pipeline === "example" ? ExampleTables.client.name : SwiftTables.client.name
-    if (options.regenerate || !(yield* legacyHasEstate(marker))) yield* generate(options)
+    if (options.regenerate || !(yield* legacyHasEstate(marker))) yield* generateEstate(options)
     const result = options.pipeline === "example"
       ? yield* Rehearsal.run(ExamplePipeline.pipeline, {
         rehearsal: options.rehearsal,
@@ -89,16 +116,40 @@ export const rehearse = (options: Options) =>
         targetSchema: "ias",
         batchSize: options.batchSize,
         codeVersion: CodeVersion.current(version),
-        parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
+        parameters: { cutoverDate: options.cutoverDate ?? SwiftPipeline.defaultCutoverDate }
       })
-    if (options.json) {
-      yield* Console.log(JSON.stringify(result))
-    } else {
-      const target = yield* Databases.TargetDatabase
+    const target = yield* Databases.TargetDatabase
+    if (!options.json) {
       yield* Console.log(
         `${options.pipeline} rehearsal ${result.rehearsal}, run ${result.runId}${result.resumed ? " (resumed)" : ""}, target ${target.display}`
       )
       yield* Console.log(table(result.steps))
     }
-    return result
+    if (options.migrateOnly) {
+      if (options.json) yield* Console.log(JSON.stringify(result))
+      return
+    }
+    const reconciled = yield* reconcileRun({ pipeline: options.pipeline, rehearsal: options.rehearsal, runId: result.runId, cutoverDate: options.cutoverDate })
+    if (!options.json) yield* printResult(reconciled, false)
+    const reported = yield* ReportCommand.report({
+      pipeline: options.pipeline,
+      runId: result.runId,
+      directory: options.reportDirectory,
+      reveal: options.reveal,
+      gates: options.gates,
+      manifest: options.manifest,
+      json: options.json
+    })
+    if (options.json) {
+      yield* Console.log(JSON.stringify({
+        run: result,
+        findings: { byStatus: reconciled.byStatus, checks: reconciled.checks },
+        gates: reported.gates,
+        groundTruth: reported.truth ?? null,
+        reports: reported.written.directory
+      }))
+    }
+    if (!reported.passed && options.enforceGates) {
+      return yield* new ReportCommand.GateError({ message: `gates failed: ${reported.gates.filter((g) => !g.passed).map((g) => `${g.gate} (${g.detail})`).join("; ")}` })
+    }
   }).pipe(Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl })))

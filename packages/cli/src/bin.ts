@@ -3,68 +3,205 @@
  * The `handover` command.
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import * as Config from "effect/Config"
+import * as Config_ from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { Command, Flag } from "effect/cli"
+import { Databases } from "@handover/core"
+import { Masking } from "@handover/report"
+import * as Option from "effect/Option"
+import * as Config from "./Config.ts"
 import { reconcile } from "./ReconcileCommand.ts"
-import { pipelines, rehearse, version } from "./Rehearse.ts"
+import { generateEstate, type PipelineName, pipelines, rehearse, version } from "./Rehearse.ts"
+import * as ReportCommand from "./ReportCommand.ts"
+import * as Runs from "./Runs.ts"
 
 const url = (name: string, env: string, fallback: string, description: string) =>
   Flag.String(name).pipe(
     Flag.withDescription(`${description} (env ${env})`),
-    Flag.withFallbackConfig(Config.String(env)),
+    Flag.withFallbackConfig(Config_.String(env)),
     Flag.withDefault(fallback)
   )
 
-const rehearseCommand = Command.make(
-  "rehearse",
-  {
-    legacy: url("legacy", "HANDOVER_LEGACY_URL", "pglite://.handover/legacy", "legacy database URL"),
-    target: url("target", "HANDOVER_TARGET_URL", "pglite://.handover/target", "target database URL"),
-    pipeline: Flag.Literals("pipeline", pipelines).pipe(Flag.withDescription("the migration to rehearse"), Flag.withDefault("swift-to-ias")),
-    clean: Flag.Boolean("clean").pipe(Flag.withDescription("generate an estate with no injected defects"), Flag.withDefault(false)),
-    rehearsal: Flag.String("rehearsal").pipe(Flag.withDescription("rehearsal series label"), Flag.withDefault("local")),
-    clients: Flag.Int("clients").pipe(Flag.withDescription("clients in a generated estate"), Flag.withDefault(10_000)),
-    seed: Flag.Int("seed").pipe(Flag.withDescription("seed of a generated estate"), Flag.withDefault(1)),
-    batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("rows per batch"), Flag.withDefault(2_000)),
-    regenerate: Flag.Boolean("regenerate").pipe(Flag.withDescription("generate the legacy estate again"), Flag.withDefault(false)),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("print the result as JSON"), Flag.withDefault(false))
+const legacyFlag = url("legacy", "HANDOVER_LEGACY_URL", "pglite://.handover/legacy", "legacy database URL")
+const targetFlag = url("target", "HANDOVER_TARGET_URL", "pglite://.handover/target", "target database URL")
+const pipelineFlag = Flag.Literals("pipeline", pipelines).pipe(Flag.withDescription("the migration"), Flag.withDefault("swift-to-ias"))
+const rehearsalFlag = Flag.String("rehearsal").pipe(Flag.withDescription("rehearsal series label (default from handover.config.ts, else local)"), Flag.optional)
+const jsonFlag = Flag.Boolean("json").pipe(Flag.withDescription("print the result as JSON"), Flag.withDefault(false))
+const revealFlag = Flag.Literals("reveal", Masking.reveals).pipe(
+  Flag.withDescription("personal data in reports: masked (default), pseudonymised (key in HANDOVER_PSEUDONYM_KEY) or full"),
+  Flag.optional
+)
+const reportsFlag = Flag.String("reports").pipe(Flag.withDescription("where reports are written (default .handover/reports)"), Flag.optional)
+const estateFlags = {
+  clean: Flag.Boolean("clean").pipe(Flag.withDescription("generate an estate with no injected defects"), Flag.withDefault(false)),
+  clients: Flag.Int("clients").pipe(Flag.withDescription("clients in a generated estate"), Flag.withDefault(10_000)),
+  seed: Flag.Int("seed").pipe(Flag.withDescription("seed of a generated estate"), Flag.withDefault(1)),
+  manifest: Flag.String("manifest").pipe(Flag.withDescription("file of the generated estate's injected defects"), Flag.withDefault(".handover/estate-manifest.jsonl"))
+}
+const option = <A>(o: Option.Option<A>): A | undefined => (Option.isSome(o) ? o.value : undefined)
+
+const rehearsalOptions = (
+  flags: {
+    readonly legacy: string
+    readonly target: string
+    readonly pipeline: PipelineName
+    readonly rehearsal: Option.Option<string>
+    readonly clean: boolean
+    readonly clients: number
+    readonly seed: number
+    readonly manifest: string
+    readonly batchSize: number
+    readonly regenerate: boolean
+    readonly json: boolean
+    readonly reveal: Option.Option<Masking.Reveal>
+    readonly reports: Option.Option<string>
+    readonly gates: "enforce" | "report"
   },
-  (flags) =>
-    rehearse({
-      pipeline: flags.pipeline,
-      clean: flags.clean,
-      legacyUrl: flags.legacy,
-      targetUrl: flags.target,
-      rehearsal: flags.rehearsal,
-      clients: flags.clients,
-      seed: flags.seed,
-      batchSize: flags.batchSize,
-      regenerate: flags.regenerate,
-      json: flags.json
-    })
-).pipe(Command.withDescription("Run one rehearsal: legacy estate, migration, counts and the conservation law"))
+  config: Config.Resolved,
+  migrateOnly: boolean
+) => ({
+  pipeline: flags.pipeline,
+  clean: flags.clean,
+  legacyUrl: flags.legacy,
+  targetUrl: flags.target,
+  rehearsal: option(flags.rehearsal) ?? config.rehearsal,
+  clients: flags.clients,
+  seed: flags.seed,
+  batchSize: flags.batchSize,
+  regenerate: flags.regenerate,
+  json: flags.json,
+  migrateOnly,
+  cutoverDate: config.cutoverDate,
+  reportDirectory: option(flags.reports) ?? config.reportDirectory,
+  reveal: option(flags.reveal) ?? config.reveal,
+  gates: config.gates,
+  enforceGates: flags.gates === "enforce",
+  manifest: flags.manifest
+})
+
+const rehearseFlags = {
+  legacy: legacyFlag,
+  target: targetFlag,
+  pipeline: pipelineFlag,
+  rehearsal: rehearsalFlag,
+  ...estateFlags,
+  batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("rows per batch"), Flag.withDefault(2_000)),
+  regenerate: Flag.Boolean("regenerate").pipe(Flag.withDescription("generate the legacy estate again"), Flag.withDefault(false)),
+  json: jsonFlag,
+  reveal: revealFlag,
+  reports: reportsFlag,
+  gates: Flag.Literals("gates", ["enforce", "report"] as const).pipe(
+    Flag.withDescription("enforce: a failed gate exits 1; report: gates are only written into the reports"),
+    Flag.withDefault("enforce")
+  )
+}
+
+const rehearseCommand = Command.make("rehearse", rehearseFlags, (flags) =>
+  Effect.flatMap(Config.load(), (config) => rehearse(rehearsalOptions(flags, config, false)))).pipe(
+    Command.withDescription("The whole rehearsal: legacy estate, migration, reconciliation, reports and gates")
+  )
+
+const migrateCommand = Command.make("migrate", rehearseFlags, (flags) =>
+  Effect.flatMap(Config.load(), (config) => rehearse(rehearsalOptions(flags, config, true)))).pipe(
+    Command.withDescription("Migrate only: load the legacy estate into the target and check the conservation law")
+  )
 
 const reconcileCommand = Command.make(
   "reconcile",
+  { pipeline: pipelineFlag, legacy: legacyFlag, target: targetFlag, rehearsal: rehearsalFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("print findings as JSON lines"), Flag.withDefault(false)) },
+  (flags) =>
+    Effect.flatMap(Config.load(), (config) =>
+      reconcile({
+        pipeline: flags.pipeline,
+        legacyUrl: flags.legacy,
+        targetUrl: flags.target,
+        rehearsal: option(flags.rehearsal) ?? config.rehearsal,
+        cutoverDate: config.cutoverDate,
+        json: flags.json
+      }))
+).pipe(Command.withDescription("Check the latest run of a rehearsal series against the legacy data and record its findings"))
+
+const reportCommand = Command.make(
+  "report",
   {
-    pipeline: Flag.Literals("pipeline", pipelines).pipe(Flag.withDescription("the migration to check"), Flag.withDefault("swift-to-ias")),
-    legacy: url("legacy", "HANDOVER_LEGACY_URL", "pglite://.handover/legacy", "legacy database URL"),
-    target: url("target", "HANDOVER_TARGET_URL", "pglite://.handover/target", "target database URL"),
-    rehearsal: Flag.String("rehearsal").pipe(Flag.withDescription("rehearsal series label"), Flag.withDefault("local")),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("print findings as JSON lines"), Flag.withDefault(false))
+    pipeline: pipelineFlag,
+    target: targetFlag,
+    run: Flag.String("run").pipe(Flag.withDescription("the run (default: the latest reconciled run of the series)"), Flag.optional),
+    rehearsal: rehearsalFlag,
+    reveal: revealFlag,
+    reports: reportsFlag,
+    manifest: estateFlags.manifest,
+    json: jsonFlag
   },
   (flags) =>
-    reconcile({ pipeline: flags.pipeline, legacyUrl: flags.legacy, targetUrl: flags.target, rehearsal: flags.rehearsal, json: flags.json })
-).pipe(Command.withDescription("Check the latest run of a rehearsal series against the legacy data and record its findings"))
+    Effect.gen(function*() {
+      const config = yield* Config.load()
+      const rehearsal = option(flags.rehearsal) ?? config.rehearsal
+      const runId = option(flags.run) ?? (yield* Runs.latestReconciled(flags.pipeline, rehearsal))
+      const result = yield* ReportCommand.report({
+        pipeline: flags.pipeline,
+        runId,
+        directory: option(flags.reports) ?? config.reportDirectory,
+        reveal: option(flags.reveal) ?? config.reveal,
+        gates: config.gates,
+        manifest: flags.manifest,
+        json: flags.json
+      })
+      if (flags.json) yield* Console.log(JSON.stringify({ runId, gates: result.gates, reports: result.written.directory }))
+    }).pipe(Effect.provide(Databases.targetLayer(flags.target)))
+).pipe(Command.withDescription("Write the reports of a reconciled run again, at a chosen level of personal data"))
+
+const runsCommand = Command.make(
+  "runs",
+  {
+    target: targetFlag,
+    compare: Flag.String("compare").pipe(Flag.withDescription("two run ids, comma separated: what changed between them"), Flag.optional),
+    json: jsonFlag
+  },
+  (flags) => Runs.list({ compare: option(flags.compare), json: flags.json }).pipe(Effect.provide(Databases.targetLayer(flags.target)))
+).pipe(Command.withDescription("List the rehearsals and their findings; compare any two"))
+
+const triageCommand = Command.make(
+  "triage",
+  {
+    target: targetFlag,
+    fingerprint: Flag.String("finding").pipe(Flag.withDescription("the finding's fingerprint")),
+    decision: Flag.Literals("decision", ["accepted", "fix_at_source", "fix_in_mapping", "fix_by_supplier"] as const).pipe(
+      Flag.withDescription("accept the finding, or mark it for a fix at source, in the mapping or by the supplier")
+    ),
+    reason: Flag.String("reason").pipe(Flag.withDescription("why")),
+    by: Flag.String("by").pipe(Flag.withDescription("who decides"), Flag.withFallbackConfig(Config_.String("USER")), Flag.withDefault("unknown")),
+    until: Flag.String("until").pipe(Flag.withDescription("an acceptance expires after this day, yyyy-mm-dd"), Flag.optional)
+  },
+  (flags) =>
+    Runs.triage({ fingerprint: flags.fingerprint, decision: flags.decision, reason: flags.reason, by: flags.by, until: option(flags.until) ?? null }).pipe(
+      Effect.provide(Databases.targetLayer(flags.target))
+    )
+).pipe(Command.withDescription("Accept a finding (with a reason and an expiry) or mark it for a fix; applies from the next reconciliation"))
+
+const fixturesCommand = Command.make("fixtures").pipe(
+  Command.withDescription("Synthetic legacy estates"),
+  Command.withSubcommands([
+    Command.make(
+      "generate",
+      { legacy: legacyFlag, pipeline: pipelineFlag, ...estateFlags },
+      (flags) =>
+        generateEstate({ pipeline: flags.pipeline, clean: flags.clean, clients: flags.clients, seed: flags.seed, manifest: flags.manifest }).pipe(
+          Effect.provide(Databases.legacyLayer(flags.legacy))
+        )
+    ).pipe(Command.withDescription("Generate a legacy estate with injected defects and write its manifest"))
+  ])
+)
 
 /**
  * Exit codes: 0 the rehearsal passed; 1 it ran but a check failed (the conservation law); 2 it could not run
  * (a database unreachable, a bad URL, bad flags).
  */
-const exitCodeOf = (error: unknown): number =>
-  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "ConservationError" ? 1 : 2
+const exitCodeOf = (error: unknown): number => {
+  const tag = typeof error === "object" && error !== null ? (error as { _tag?: unknown })._tag : undefined
+  return tag === "ConservationError" || tag === "GateError" ? 1 : 2
+}
 
 const messageOf = (error: unknown): string =>
   typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string"
@@ -73,7 +210,7 @@ const messageOf = (error: unknown): string =>
 
 Command.make("handover").pipe(
   Command.withDescription("Migrate legacy social care records and prove nothing was lost or changed"),
-  Command.withSubcommands([rehearseCommand, reconcileCommand]),
+  Command.withSubcommands([rehearseCommand, fixturesCommand, migrateCommand, reconcileCommand, reportCommand, runsCommand, triageCommand]),
   Command.run({ version }),
   Effect.catch((error) =>
     // the command line's own errors have been shown with the help already

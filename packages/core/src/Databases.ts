@@ -24,3 +24,9 @@ export const layer = (urls: { readonly legacy: string; readonly target: string }
 
 export type Urls = { readonly legacy: string; readonly target: string }
 export type { ConnectionUrl }
+
+/** The target database alone, for commands that read only the control schema and the target. */
+export const targetLayer = (url: string) => Layer.effect(TargetDatabase, Database.openUrl(url))
+
+/** The legacy database alone, for generating an estate. */
+export const legacyLayer = (url: string) => Layer.effect(LegacyDatabase, Database.openUrl(url))

@@ -139,3 +139,45 @@ export const decide = (
       await c.writeRows(t.triage, [[decision.fingerprint, decision.decision, decision.reason, decision.by, new Date().toISOString(), decision.until]])
     })
   }).pipe(Effect.asVoid)
+
+/** The findings recorded for a run, resolved ones included. */
+export const findingsOf = (target: Database.Database, controlSchema: string, runId: string) =>
+  target.use("read findings", async (d): Promise<ReadonlyArray<LedgerFinding>> => {
+    const t = ControlSchema.tables(controlSchema)
+    return (await d.queryText(`SELECT ${columns} FROM ${d.dialect.qualify(t.finding)} WHERE run_id = ${d.dialect.placeholder(1)} ORDER BY check_id, entity, fingerprint`, [runId]))
+      .map(fromRow)
+  })
+
+export interface Reconciliation {
+  readonly runId: string
+  readonly reconciledAt: string
+  readonly previousRunId: string | null
+  readonly findings: number
+  readonly byStatus: Readonly<Record<Finding.Status, number>>
+}
+
+/** Every reconciliation of a rehearsal series, oldest first. */
+export const reconciliations = (target: Database.Database, controlSchema: string, series: { readonly rehearsal: string; readonly pipeline: string }) =>
+  target.use("read reconciliations", async (d): Promise<ReadonlyArray<Reconciliation>> => {
+    const t = ControlSchema.tables(controlSchema)
+    const rows = await d.queryText(
+      `SELECT run_id, reconciled_at, previous_run_id, findings, summary FROM ${d.dialect.qualify(t.reconciliation)} ` +
+        `WHERE rehearsal = ${d.dialect.placeholder(1)} AND pipeline = ${d.dialect.placeholder(2)} ORDER BY reconciled_at, run_id`,
+      [series.rehearsal, series.pipeline]
+    )
+    return rows.map((r) => ({
+      runId: String(r[0]),
+      reconciledAt: String(r[1]),
+      previousRunId: r[2] ?? null,
+      findings: Number(r[3]),
+      byStatus: { new: 0, open: 0, resolved: 0, regressed: 0, accepted: 0, ...(JSON.parse(String(r[4])) as Partial<Record<Finding.Status, number>>) }
+    }))
+  })
+
+/** The triage decisions in force, by fingerprint. */
+export const decisions = (target: Database.Database, controlSchema: string) =>
+  target.use("read triage", async (d) => {
+    const t = ControlSchema.tables(controlSchema)
+    const rows = await d.queryText(`SELECT fingerprint, decision, reason, decided_by, expires_on FROM ${d.dialect.qualify(t.triage)}`)
+    return new Map(rows.map((r) => [String(r[0]), { decision: String(r[1]) as Decision, reason: String(r[2]), by: String(r[3]), until: r[4] ?? null }] as const))
+  })

@@ -40,7 +40,7 @@ export interface Options {
   readonly figures?: ReadonlyArray<Figure.Figure>
   /** The rehearsal series; its latest completed run is reconciled unless `runId` names one. */
   readonly rehearsal: string
-  readonly runId?: string
+  readonly runId?: string | undefined
   readonly legacySchema?: string | undefined
   readonly targetSchema: string
   readonly controlSchema?: string

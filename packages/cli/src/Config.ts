@@ -1,0 +1,67 @@
+/**
+ * A council's settings in one reviewed file, `handover.config.ts` in the directory the command runs from:
+ *
+ * ```ts
+ * import type { HandoverConfig } from "@handover/cli/Config"
+ * export default { cutoverDate: "2026-03-31", gates: { maxFindings: { "rule.late-client-invoice": 40 } } } satisfies HandoverConfig
+ * ```
+ *
+ * Everything has a default, so no file is needed. Database URLs do not belong here: they come from flags or from
+ * `HANDOVER_LEGACY_URL` and `HANDOVER_TARGET_URL`, and passwords never sit in a reviewed file.
+ */
+import { existsSync } from "node:fs"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { Gates, type Masking } from "@handover/report"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+
+export interface HandoverConfig {
+  /** The rehearsal series runs belong to. */
+  readonly rehearsal?: string
+  /** The day the figures are taken on, `yyyy-mm-dd`. */
+  readonly cutoverDate?: string
+  /** What fails a rehearsal. */
+  readonly gates?: Partial<Gates.GateConfig>
+  readonly reports?: {
+    /** Where reports are written. */
+    readonly directory?: string
+    /** How much personal data reports show. */
+    readonly reveal?: Masking.Reveal
+  }
+}
+
+export interface Resolved {
+  readonly rehearsal: string
+  readonly cutoverDate: string | undefined
+  readonly gates: Gates.GateConfig
+  readonly reportDirectory: string
+  readonly reveal: Masking.Reveal
+  readonly file: string | undefined
+}
+
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", { message: Schema.String }) {}
+
+export const fileName = "handover.config.ts"
+
+export const load = (directory: string = process.cwd()) =>
+  Effect.gen(function*() {
+    const file = path.join(directory, fileName)
+    const config: HandoverConfig = existsSync(file)
+      ? yield* Effect.tryPromise({
+        try: async () => ((await import(pathToFileURL(file).href)) as { default?: HandoverConfig }).default ?? {},
+        catch: (cause) => new ConfigError({ message: `${fileName} could not be read: ${cause instanceof Error ? cause.message : String(cause)}` })
+      })
+      : {}
+    if (config.cutoverDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(config.cutoverDate)) {
+      return yield* new ConfigError({ message: `${fileName}: cutoverDate must be yyyy-mm-dd` })
+    }
+    return {
+      rehearsal: config.rehearsal ?? "local",
+      cutoverDate: config.cutoverDate,
+      gates: { ...Gates.defaults, ...config.gates },
+      reportDirectory: config.reports?.directory ?? path.join(".handover", "reports"),
+      reveal: config.reports?.reveal ?? "masked",
+      file: existsSync(file) ? file : undefined
+    } satisfies Resolved
+  })

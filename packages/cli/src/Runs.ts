@@ -1,0 +1,96 @@
+/**
+ * `handover runs` and `handover triage`: the rehearsals in the control schema with their counts and findings, what
+ * changed between any two, and decisions on findings that carry to the next rehearsal.
+ */
+import { Databases, Ledger } from "@handover/core"
+import { type FindingsLedger, FindingsLedger as Findings } from "@handover/reconcile"
+import { ControlSchema } from "@handover/sql"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { PipelineName } from "./Rehearse.ts"
+
+export class RunsError extends Schema.TaggedError<RunsError>()("RunsError", { message: Schema.String }) {}
+
+const schema = ControlSchema.defaultSchema
+
+/** The latest reconciled run of a series. */
+export const latestReconciled = (pipeline: PipelineName, rehearsal: string) =>
+  Effect.gen(function*() {
+    const target = yield* Databases.TargetDatabase
+    const list = yield* Findings.reconciliations(target, schema, { rehearsal, pipeline: pipeline === "example" ? "example" : "swift-to-ias" })
+    const latest = list.at(-1)
+    if (latest === undefined) return yield* new RunsError({ message: `no reconciled run in the rehearsal series ${rehearsal}` })
+    return latest.runId
+  })
+
+export const list = (options: { readonly compare: string | undefined; readonly json: boolean }) =>
+  Effect.gen(function*() {
+    const target = yield* Databases.TargetDatabase
+    yield* Ledger.migrate(target, schema)
+    const ledger = Ledger.make(target, schema)
+    const runs = yield* ledger.runs()
+    if (options.compare !== undefined) {
+      const [a, b] = options.compare.split(",").map((s) => s.trim())
+      if (a === undefined || b === undefined || !runs.some((r) => r.runId === a) || !runs.some((r) => r.runId === b)) {
+        return yield* new RunsError({ message: "--compare takes two run ids of this target, comma separated" })
+      }
+      const before = new Map((yield* Findings.findingsOf(target, schema, a)).filter((f) => f.status !== "resolved").map((f) => [f.fingerprint, f] as const))
+      const after = new Map((yield* Findings.findingsOf(target, schema, b)).filter((f) => f.status !== "resolved").map((f) => [f.fingerprint, f] as const))
+      const gone = [...before.values()].filter((f) => !after.has(f.fingerprint))
+      const came = [...after.values()].filter((f) => !before.has(f.fingerprint))
+      const stepsA = yield* ledger.steps(a)
+      const stepsB = yield* ledger.steps(b)
+      const counts = stepsB.map((s) => {
+        const old = stepsA.find((o) => o.entity === s.entity)?.counts
+        return { entity: s.entity, before: old ?? null, after: s.counts }
+      })
+      if (options.json) {
+        yield* Console.log(JSON.stringify({ from: a, to: b, fixed: gone.length, appeared: came.length, still: after.size - came.length, counts }))
+        return
+      }
+      yield* Console.log(`from ${a} to ${b}: ${gone.length} findings gone, ${came.length} appeared, ${after.size - came.length} still there`)
+      for (const c of counts) {
+        if (c.before === null || JSON.stringify(c.before) !== JSON.stringify(c.after)) {
+          yield* Console.log(`  ${c.entity.padEnd(24)} loaded ${c.before?.loaded ?? "-"} → ${c.after.loaded}, quarantined ${c.before?.quarantined ?? "-"} → ${c.after.quarantined}, excluded ${c.before?.excluded ?? "-"} → ${c.after.excluded}`)
+        }
+      }
+      const show = (label: string, fs: ReadonlyArray<FindingsLedger.LedgerFinding>) =>
+        Effect.forEach(fs.slice(0, 20), (f) => Console.log(`  ${label} ${f.check} ${f.entity} ${f.legacyKey ?? ""} ${f.field ?? ""}`))
+      yield* show("gone", gone)
+      yield* show("new ", came)
+      return
+    }
+    const byRun = new Map<string, FindingsLedger.Reconciliation>()
+    for (const series of new Set(runs.map((r) => `${r.pipeline}\u0000${r.rehearsal}`))) {
+      const [pipeline, rehearsal] = series.split("\u0000") as [string, string]
+      for (const r of yield* Findings.reconciliations(target, schema, { pipeline, rehearsal })) byRun.set(r.runId, r)
+    }
+    if (options.json) {
+      for (const r of runs) yield* Console.log(JSON.stringify({ ...r, findings: byRun.get(r.runId)?.byStatus ?? null }))
+      return
+    }
+    for (const r of runs) {
+      const f = byRun.get(r.runId)?.byStatus
+      yield* Console.log(
+        `${r.runId}  ${r.pipeline.padEnd(13)} ${r.rehearsal.padEnd(12)} ${r.startedAt.toISOString().slice(0, 19)}  ${r.status.padEnd(9)}` +
+          (f === undefined ? " not reconciled" : ` new ${f.new}, open ${f.open}, regressed ${f.regressed}, accepted ${f.accepted}, resolved ${f.resolved}`)
+      )
+    }
+  })
+
+export const triage = (decision: {
+  readonly fingerprint: string
+  readonly decision: FindingsLedger.Decision
+  readonly reason: string
+  readonly by: string
+  readonly until: string | null
+}) =>
+  Effect.gen(function*() {
+    if (decision.until !== null && !/^\d{4}-\d{2}-\d{2}$/.test(decision.until)) return yield* new RunsError({ message: "--until takes a day, yyyy-mm-dd" })
+    if (decision.reason.trim() === "") return yield* new RunsError({ message: "--reason must say why" })
+    const target = yield* Databases.TargetDatabase
+    yield* Ledger.migrate(target, schema)
+    yield* Findings.decide(target, schema, decision)
+    yield* Console.log(`${decision.fingerprint}: ${decision.decision}${decision.until === null ? "" : ` until ${decision.until}`}; applies from the next reconciliation`)
+  })

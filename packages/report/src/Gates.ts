@@ -1,0 +1,68 @@
+/**
+ * Gates: what fails a rehearsal. A council sets them in its configuration; by default any new or regressed
+ * error-severity finding, any money variance above £0.00 and a broken conservation law fail. Accepted findings do
+ * not fail a gate until their acceptance expires (the ledger gives them the status `accepted` until then).
+ */
+import type { ReportData } from "./ReportData.ts"
+
+export interface GateConfig {
+  /** New (or regressed) findings of error severity fail the rehearsal. */
+  readonly failOnNewErrors: boolean
+  /** The largest money variance of a headline figure that passes, in pence. */
+  readonly moneyVariancePence: number
+  /** Every legacy row is accounted for, per entity. */
+  readonly conservation: boolean
+  /** The most open findings (new, open or regressed) a check may have, by check id. */
+  readonly maxFindings: Readonly<Record<string, number>>
+}
+
+export const defaults: GateConfig = { failOnNewErrors: true, moneyVariancePence: 0, conservation: true, maxFindings: {} }
+
+export interface GateResult {
+  readonly gate: string
+  readonly passed: boolean
+  readonly detail: string
+}
+
+const live = new Set(["new", "open", "regressed"])
+
+export const evaluate = (data: ReportData, config: GateConfig = defaults): ReadonlyArray<GateResult> => {
+  const out: Array<GateResult> = []
+  if (config.conservation) {
+    const broken = data.entities.filter((e) => !e.conserved)
+    out.push({
+      gate: "conservation",
+      passed: broken.length === 0,
+      detail: broken.length === 0
+        ? `every legacy row of ${data.entities.length} entities is migrated, merged, quarantined or excluded`
+        : `rows unaccounted for in ${broken.map((e) => e.entity).join(", ")}`
+    })
+  }
+  if (config.failOnNewErrors) {
+    const fresh = data.findings.filter((f) => f.severity === "error" && (f.status === "new" || f.status === "regressed"))
+    out.push({
+      gate: "new-errors",
+      passed: fresh.length === 0,
+      detail: fresh.length === 0 ? "no new or regressed error findings" : `${fresh.length} new or regressed error findings`
+    })
+  }
+  // the money variances still standing: those of figure lines whose finding is not accepted
+  const standing = new Set(data.findings.filter((f) => f.kind === "money" && live.has(f.status)).map((f) => `${f.check}|${f.field}`))
+  const worst = data.figures
+    .filter((l) => l.unit === "pence" && standing.has(`${l.figure}|${l.measure} by ${l.dimension}: ${l.value}`))
+    .reduce((max, l) => Math.max(max, Math.abs(l.variance)), 0)
+  out.push({
+    gate: "money",
+    passed: worst <= config.moneyVariancePence,
+    detail: worst === 0
+      ? "every money figure reconciles to the penny, or its variance is accepted"
+      : `the largest unexplained money variance is £${(worst / 100).toFixed(2)} (at most £${(config.moneyVariancePence / 100).toFixed(2)} passes)`
+  })
+  for (const [check, max] of Object.entries(config.maxFindings)) {
+    const n = data.findings.filter((f) => f.check === check && live.has(f.status)).length
+    out.push({ gate: `max-findings:${check}`, passed: n <= max, detail: `${n} findings of ${check} (at most ${max})` })
+  }
+  return out
+}
+
+export const passed = (results: ReadonlyArray<GateResult>) => results.every((r) => r.passed)

@@ -1,0 +1,152 @@
+/**
+ * The HTML report: one self-contained file that opens offline (no script, style or font from anywhere else).
+ * The findings travel as JSON inside the page and are put into the tables as text by the page's own script, so a
+ * value such as `<img src=x onerror=alert(1)>` shows as those characters and never runs.
+ */
+import { Figure } from "@handover/reconcile"
+import { byCheck, findingColumns } from "./Formats.ts"
+import type { GateResult } from "./Gates.ts"
+import type { ReportData } from "./ReportData.ts"
+import * as Summary from "./Summary.ts"
+
+/** Text for HTML: every character that could open markup escaped. */
+export const escape = (text: string): string =>
+  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("\"", "&quot;").replaceAll("'", "&#39;")
+
+/** JSON that can sit inside a script element: no `<` to end it early, no line separators to break it. */
+const scriptJson = (value: unknown): string =>
+  JSON.stringify(value).replaceAll("<", "\\u003c").replaceAll(">", "\\u003e").replaceAll("&", "\\u0026")
+    .replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029")
+
+const statuses = ["new", "open", "regressed", "accepted", "resolved"] as const
+const colours: Record<(typeof statuses)[number], string> = {
+  new: "#c0392b",
+  open: "#e67e22",
+  regressed: "#8e44ad",
+  accepted: "#7f8c8d",
+  resolved: "#27ae60"
+}
+
+/** The trend of findings by status across every rehearsal of the series, as stacked bars. */
+const trendChart = (data: ReportData): string => {
+  const runs = data.trend
+  const width = 640
+  const height = 220
+  const max = Math.max(1, ...runs.map((r) => statuses.reduce((s, k) => s + r.byStatus[k], 0)))
+  const bar = runs.length === 0 ? 0 : Math.min(60, (width - 60) / runs.length - 8)
+  const bars = runs.map((r, i) => {
+    let y = height - 30
+    const x = 50 + i * (bar + 8)
+    const rects = statuses.map((k) => {
+      const h = (r.byStatus[k] / max) * (height - 50)
+      y -= h
+      return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bar.toFixed(1)}" height="${h.toFixed(1)}" fill="${colours[k]}"><title>${escape(`${r.runId.slice(0, 8)} ${k}: ${r.byStatus[k]}`)}</title></rect>`
+    }).join("")
+    return `${rects}<text x="${(x + bar / 2).toFixed(1)}" y="${height - 12}" font-size="10" text-anchor="middle">${i + 1}</text>`
+  }).join("")
+  const legend = statuses.map((k, i) => `<rect x="${50 + i * 95}" y="2" width="10" height="10" fill="${colours[k]}"/><text x="${64 + i * 95}" y="11" font-size="11">${k}</text>`).join("")
+  return `<svg id="trend" role="img" aria-label="Findings by status, rehearsal by rehearsal" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    `${legend}<line x1="45" y1="${height - 30}" x2="${width}" y2="${height - 30}" stroke="#999"/>` +
+    `<text x="40" y="${30}" font-size="10" text-anchor="end">${max}</text>${bars}</svg>`
+}
+
+const page = (title: string, body: string, payload: unknown) => `<!doctype html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${escape(title)}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em 2em; color: #222; }
+h1 { font-size: 1.5em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
+.verdict { font-size: 1.2em; padding: .6em 1em; border-radius: 6px; background: #eef5ee; }
+.verdict.worse { background: #fbeaea; } .verdict.first, .verdict.same { background: #eef2f8; }
+table { border-collapse: collapse; width: 100%; margin: .5em 0; } th, td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; } .failed { color: #c0392b; font-weight: bold; } .passed { color: #27ae60; }
+input[type=search] { width: 24em; padding: 4px; } .status { font-weight: bold; } details { margin: .4em 0; }
+.note { color: #666; font-size: .9em; }
+</style>
+</head>
+<body>
+${body}
+<script type="application/json" id="report-data">${scriptJson(payload)}</script>
+<script>
+(() => {
+  const data = JSON.parse(document.getElementById("report-data").textContent);
+  const columns = data.columns;
+  for (const holder of document.querySelectorAll("[data-check]")) {
+    const rows = data.findings[holder.dataset.check] || [];
+    const input = document.createElement("input");
+    input.type = "search";
+    input.placeholder = "Filter these findings";
+    input.setAttribute("aria-label", "Filter findings of " + holder.dataset.check);
+    const count = document.createElement("span");
+    count.className = "note";
+    const table = document.createElement("table");
+    const head = table.createTHead().insertRow();
+    for (const c of columns) { const th = document.createElement("th"); th.textContent = c; head.appendChild(th); }
+    const body = table.createTBody();
+    const render = () => {
+      const q = input.value.trim().toLowerCase();
+      body.replaceChildren();
+      let shown = 0;
+      for (const r of rows) {
+        if (q && !columns.some((c) => String(r[c] ?? "").toLowerCase().includes(q))) continue;
+        shown++;
+        if (shown > 500) continue;
+        const tr = body.insertRow();
+        for (const c of columns) { const td = tr.insertCell(); td.textContent = r[c] ?? ""; if (c === "status") td.className = "status"; }
+      }
+      count.textContent = " " + shown + " of " + rows.length + (shown > 500 ? " (first 500 shown)" : "");
+    };
+    input.addEventListener("input", render);
+    holder.append(input, count, table);
+    render();
+  }
+})();
+</script>
+</body>
+</html>
+`
+
+export interface Options {
+  readonly owners: ReadonlyArray<Summary.Owner>
+}
+
+export const render = (data: ReportData, gates: ReadonlyArray<GateResult>, options: Options): string => {
+  const headline = Summary.headline(data)
+  const checks = byCheck(data)
+  const money = data.figures.filter((l) => l.dimension === Figure.total)
+  const td = (v: string | number, numeric = false) => `<td${numeric ? " class=\"n\"" : ""}>${escape(String(v))}</td>`
+  const body = [
+    `<h1>Rehearsal ${escape(data.run.rehearsal)} — run ${escape(data.run.runId)}</h1>`,
+    `<p class="note">${escape(data.run.pipeline)}, code ${escape(data.run.codeVersion)}, run ${escape(data.run.startedAt)} to ${escape(data.run.endedAt ?? "—")}; ` +
+    `report made ${escape(data.generatedAt)}; personal data ${escape(data.reveal)}.</p>`,
+    `<p class="verdict ${headline.verdict}" id="headline">${escape(headline.text)}</p>`,
+    `<h2>Gates</h2><table id="gates"><tr><th>gate</th><th>result</th><th>detail</th></tr>` +
+    gates.map((g) => `<tr>${td(g.gate)}<td class="${g.passed ? "passed" : "failed"}">${g.passed ? "passed" : "failed"}</td>${td(g.detail)}</tr>`).join("") + `</table>`,
+    `<h2>Findings, rehearsal by rehearsal</h2>${trendChart(data)}`,
+    `<h2>Money and headline figures</h2><p class="note">Expected = legacy − quarantined or excluded + changed by named rules. A variance is what no rule explains.</p>` +
+    `<table id="figures"><tr><th>figure</th><th>measure</th><th>legacy</th><th>excluded</th><th>explained</th><th>expected</th><th>target</th><th>variance</th></tr>` +
+    money.map((l) =>
+      `<tr>${td(l.figure)}${td(l.measure)}${[l.source, l.excluded, l.explained, l.expected, l.target].map((v) => td(Figure.format(l.unit, v), true)).join("")}` +
+      `<td class="n ${l.variance === 0 ? "passed" : "failed"}">${escape(Figure.format(l.unit, l.variance))}</td></tr>`
+    ).join("") + `</table>`,
+    ...options.owners.map((owner) => `<h2>${escape(owner.name)}</h2>${Summary.ownerSection(data, owner).map((p) => `<p>${escape(p)}</p>`).join("")}`),
+    `<h2>Records per entity</h2><table id="entities"><tr><th>entity</th><th>read</th><th>migrated</th><th>merged</th><th>quarantined</th><th>excluded</th><th>conservation</th></tr>` +
+    data.entities.map((e) => `<tr>${td(e.entity)}${[e.read, e.loaded, e.merged, e.quarantined, e.excluded].map((v) => td(v.toLocaleString("en-GB"), true)).join("")}` +
+      `<td class="${e.conserved ? "passed" : "failed"}">${e.conserved ? "holds" : "broken"}</td></tr>`).join("") + `</table>`,
+    `<h2>Findings by check</h2>`,
+    ...checks.map(([check, list]) => {
+      const c = (s: string) => list.filter((f) => f.status === s).length
+      return `<details${checks.length <= 3 ? " open" : ""}><summary>${escape(check)}: ${list.length} (${statuses.map((s) => `${s} ${c(s)}`).join(", ")})</summary>` +
+        `<div data-check="${escape(check)}"></div></details>`
+    })
+  ].join("\n")
+  const payload = {
+    columns: findingColumns.filter((c) => c !== "fingerprint"),
+    findings: Object.fromEntries(checks.map(([check, list]) => [check, list]))
+  }
+  return page(`Handover rehearsal ${data.run.rehearsal}`, body, payload)
+}
