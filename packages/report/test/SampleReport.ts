@@ -1,0 +1,82 @@
+/** A report's data made in memory: findings carrying names, NHS numbers and dates of birth, for the report tests. */
+import type { FindingsLedger } from "@handover/reconcile"
+import { Finding } from "@handover/reconcile"
+import type { Masking } from "../src/index.ts"
+import type { ReportData } from "../src/ReportData.ts"
+
+export interface Person {
+  readonly first: string
+  readonly last: string
+  readonly nhs: string
+  readonly dob: string
+}
+
+const ledgerFinding = (f: Finding.Finding, status: Finding.Status): FindingsLedger.LedgerFinding => ({ ...f, fingerprint: Finding.fingerprint(f), status })
+
+/** The raw findings about some people: what a record check says when names, NHS numbers and birth dates differ. */
+export const findingsAbout = (people: ReadonlyArray<Person>): ReadonlyArray<FindingsLedger.LedgerFinding> =>
+  people.flatMap((p, i) => [
+    ledgerFinding(Finding.make({
+      check: "record",
+      entity: "client",
+      legacyKey: String(1000 + i),
+      targetKey: `t-${i}`,
+      field: "first_name",
+      kind: "different",
+      severity: "error",
+      legacyValue: p.first,
+      targetValue: `${p.first} ${p.last}`,
+      message: `las_person.first_name of t-${i} differs from what the mapping gives for legacy row ${1000 + i}`
+    }), i % 2 === 0 ? "new" : "open"),
+    ledgerFinding(Finding.make({
+      check: "record",
+      entity: "client",
+      legacyKey: String(1000 + i),
+      targetKey: `t-${i}`,
+      field: "nhs_number",
+      kind: "different",
+      severity: "error",
+      legacyValue: p.nhs,
+      targetValue: `${p.nhs.slice(0, 3)} ${p.nhs.slice(3, 6)} ${p.nhs.slice(6)}`,
+      message: `the NHS number ${p.nhs} was typed with spaces`
+    }), "new"),
+    ledgerFinding(Finding.make({
+      check: "rule.example",
+      entity: "client",
+      legacyKey: String(1000 + i),
+      field: "date_of_birth",
+      kind: "rule",
+      severity: "warning",
+      legacyValue: p.dob,
+      targetValue: p.dob,
+      message: "a date of birth to look at"
+    }), "accepted")
+  ])
+
+/** Report data about those people, masked as the masker says (the way `ReportData.load` masks). */
+export const reportData = (people: ReadonlyArray<Person>, masker: Masking.Masker): ReportData => ({
+  generatedAt: "2026-04-02T09:00:00.000Z",
+  reveal: masker.reveal,
+  run: { runId: "run-2", rehearsal: "trial", pipeline: "swift-to-ias", codeVersion: "test", startedAt: "2026-04-02T08:00:00.000Z", endedAt: "2026-04-02T08:30:00.000Z", status: "completed" },
+  previousRunId: "run-1",
+  entities: [
+    { entity: "client", read: 100, loaded: 90, merged: 5, quarantined: 3, excluded: 2, conserved: true },
+    { entity: "package line", read: 200, loaded: 190, merged: 0, quarantined: 10, excluded: 0, conserved: true }
+  ],
+  findings: findingsAbout(people).map((f) => ({
+    ...f,
+    legacyValue: masker.value(f.field, f.legacyValue),
+    targetValue: masker.value(f.field, f.targetValue),
+    message: masker.text(f.message)
+  })),
+  figures: [
+    { figure: "figure.weekly-commitment", dimension: "all", value: "all", measure: "gross weekly cost", unit: "pence", source: 1_000_000, excluded: 20_000, explained: -5_000, expected: 975_000, target: 975_000, variance: 0, rows: [] },
+    { figure: "figure.weekly-commitment", dimension: "provider", value: "12", measure: "gross weekly cost", unit: "pence", source: 50_000, excluded: 0, explained: 0, expected: 50_000, target: 49_999, variance: -1, rows: ["1 → t-1"] }
+  ],
+  trend: [
+    { runId: "run-1", reconciledAt: "2026-03-20T09:00:00.000Z", previousRunId: null, findings: 12, byStatus: { new: 12, open: 0, resolved: 0, regressed: 0, accepted: 0 } },
+    { runId: "run-2", reconciledAt: "2026-04-02T09:00:00.000Z", previousRunId: "run-1", findings: 10, byStatus: { new: 4, open: 5, resolved: 3, regressed: 0, accepted: 1 } }
+  ],
+  reasons: [{ entity: "client", outcome: "quarantined", rule: "PER-01", reason: "dob_text: not a date in any format the legacy systems use", rows: 3 }],
+  decisions: {}
+})
