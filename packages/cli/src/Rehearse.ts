@@ -12,6 +12,7 @@ import { mkdir } from "node:fs/promises"
 import * as path from "node:path"
 import type { Gates, Masking } from "@handover/report"
 import * as CodeVersion from "./CodeVersion.ts"
+import * as Progress from "./Progress.ts"
 import { printResult, reconcileRun } from "./ReconcileCommand.ts"
 import * as ReportCommand from "./ReportCommand.ts"
 
@@ -104,20 +105,22 @@ export const rehearse = (options: Options) =>
   Effect.gen(function*() {
     const marker = options.pipeline === "example" ? ExampleTables.client.name : SwiftTables.client.name
     if (options.regenerate || !(yield* legacyHasEstate(marker))) yield* generateEstate(options)
+    const pipeline = options.pipeline === "example" ? ExamplePipeline.pipeline : SwiftPipeline.pipeline
+    const progress = Progress.layer(pipeline, Progress.modeFor(options.json))
     const result = options.pipeline === "example"
       ? yield* Rehearsal.run(ExamplePipeline.pipeline, {
         rehearsal: options.rehearsal,
         targetSchema: "example",
         batchSize: options.batchSize,
         codeVersion: CodeVersion.current(version)
-      })
+      }).pipe(Effect.provide(progress))
       : yield* Rehearsal.run(SwiftPipeline.pipeline, {
         rehearsal: options.rehearsal,
         targetSchema: "ias",
         batchSize: options.batchSize,
         codeVersion: CodeVersion.current(version),
         parameters: { cutoverDate: options.cutoverDate ?? SwiftPipeline.defaultCutoverDate }
-      })
+      }).pipe(Effect.provide(progress))
     const target = yield* Databases.TargetDatabase
     if (!options.json) {
       yield* Console.log(

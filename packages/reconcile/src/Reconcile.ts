@@ -3,7 +3,7 @@
  * in the findings ledger with its status against the previous run of the same rehearsal series.
  */
 import { Databases, Ledger, type Pipeline } from "@handover/core"
-import { ControlSchema, type Driver } from "@handover/sql"
+import { ControlSchema } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as CountCheck from "./CountCheck.ts"
@@ -15,16 +15,8 @@ import * as StructureCheck from "./StructureCheck.ts"
 
 export class ReconcileError extends Schema.TaggedError<ReconcileError>()("ReconcileError", { message: Schema.String }) {}
 
-/** What a pipeline's own checks (money totals, business rules) get to work with. */
-export interface CheckContext {
-  readonly runId: string
-  readonly legacy: Driver.Driver
-  readonly target: Driver.Driver
-  readonly legacySchema: string | undefined
-  readonly targetSchema: string
-  readonly controlSchema: string
-  readonly parameters: Readonly<Record<string, string>>
-}
+/** What a pipeline's own checks (money totals, business rules) get to work with: the run and both databases. */
+export type CheckContext = Figure.Context
 
 /** A check of a pipeline's own: headline figures and business rules that only it knows. */
 export interface Check {
