@@ -7,7 +7,9 @@ import * as Config_ from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { Command, Flag } from "effect/cli"
-import { Databases } from "@handover/core"
+import { Databases, Purge } from "@handover/core"
+import { ExamplePipeline } from "@handover/pipeline-example"
+import { SwiftPipeline } from "@handover/swift-to-ias"
 import { Masking } from "@handover/report"
 import * as Option from "effect/Option"
 import * as Config from "./Config.ts"
@@ -180,6 +182,20 @@ const triageCommand = Command.make(
     )
 ).pipe(Command.withDescription("Accept a finding (with a reason and an expiry) or mark it for a fix; applies from the next reconciliation"))
 
+const purgeCommand = Command.make(
+  "purge",
+  { target: targetFlag, pipeline: pipelineFlag, run: Flag.String("run").pipe(Flag.withDescription("the run whose load is removed")) },
+  (flags) =>
+    Effect.gen(function*() {
+      const purged = yield* Purge.purge(flags.pipeline === "example" ? ExamplePipeline.pipeline : SwiftPipeline.pipeline, {
+        runId: flags.run,
+        targetSchema: flags.pipeline === "example" ? "example" : "ias"
+      })
+      const rows = Object.values(purged.removed).reduce((a, b) => a + b, 0)
+      yield* Console.log(`run ${purged.runId}: ${purged.note}${rows > 0 ? `; ${rows} rows removed` : ""}`)
+    }).pipe(Effect.provide(Databases.targetLayer(flags.target)))
+).pipe(Command.withDescription("Remove one run's load from the target, and nothing else"))
+
 const fixturesCommand = Command.make("fixtures").pipe(
   Command.withDescription("Synthetic legacy estates"),
   Command.withSubcommands([
@@ -210,7 +226,7 @@ const messageOf = (error: unknown): string =>
 
 Command.make("handover").pipe(
   Command.withDescription("Migrate legacy social care records and prove nothing was lost or changed"),
-  Command.withSubcommands([rehearseCommand, fixturesCommand, migrateCommand, reconcileCommand, reportCommand, runsCommand, triageCommand]),
+  Command.withSubcommands([rehearseCommand, fixturesCommand, migrateCommand, reconcileCommand, reportCommand, runsCommand, triageCommand, purgeCommand]),
   Command.run({ version }),
   Effect.catch((error) =>
     // the command line's own errors have been shown with the help already

@@ -513,7 +513,7 @@ export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Opti
   const hash = configHash(pipeline, options)
 
   const previous = (yield* ledger.runs({ pipeline: pipeline.name, rehearsal: options.rehearsal })).at(-1)
-  const resumable = options.resume !== false && previous !== undefined && previous.status !== "completed" &&
+  const resumable = options.resume !== false && previous !== undefined && (previous.status === "running" || previous.status === "failed") &&
     previous.replacedBy === null && previous.configHash === hash
   let runId: string
   if (resumable) {
