@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { Databases } from "@handover/core"
+import { ControlSchema } from "@handover/sql"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import type { FindingsLedger } from "@handover/reconcile"
 import { Gates, Masking, ReportData, Reports, type Summary } from "@handover/report"
@@ -33,26 +34,62 @@ export const owners = (pipeline: PipelineName): ReadonlyArray<Summary.Owner> =>
 export interface GroundTruth {
   readonly injected: number
   readonly forReconciliation: number
+  /** Defects left to reconciliation that a finding names at their legacy row. */
   readonly reported: number
+  /** Defects left to reconciliation whose row the migration held back (quarantined or excluded for another reason). */
+  readonly heldBack: number
+  /** The rest: the defects nothing reported, by kind. */
+  readonly missed: Readonly<Record<string, number>>
   readonly findings: number
   readonly withoutInjectedCause: number
 }
 
 /** How the findings of a run compare with the defects injected into a generated estate. */
-export const groundTruth = (manifestText: string, findings: ReadonlyArray<FindingsLedger.LedgerFinding>): GroundTruth => {
+export const groundTruth = (
+  manifestText: string,
+  findings: ReadonlyArray<FindingsLedger.LedgerFinding>,
+  heldBack: ReadonlySet<string>
+): GroundTruth => {
   const manifest = SwiftEstate.parseManifest(manifestText)
   const live = findings.filter((f) => f.status !== "resolved")
   const reported = new Set(live.map((f) => `${f.entity}/${f.legacyKey}`))
   const forReconciliation = manifest.filter((d) => SwiftDefects.byName.get(d.kind)?.caughtBy === "reconciliation")
   const injected = new Set(manifest.map((d) => `${d.entity}/${d.legacyKey}`))
+  const missed: Record<string, number> = {}
+  let found = 0
+  let held = 0
+  for (const d of forReconciliation) {
+    const row = `${d.entity}/${d.legacyKey}`
+    if (reported.has(row)) found++
+    else if (heldBack.has(row)) held++
+    else missed[d.kind] = (missed[d.kind] ?? 0) + 1
+  }
   return {
     injected: manifest.length,
     forReconciliation: forReconciliation.length,
-    reported: forReconciliation.filter((d) => reported.has(`${d.entity}/${d.legacyKey}`)).length,
+    reported: found,
+    heldBack: held,
+    missed,
     findings: live.length,
     withoutInjectedCause: live.filter((f) => !injected.has(`${f.entity}/${f.legacyKey}`)).length
   }
 }
+
+/** The legacy rows a run quarantined or excluded, as `entity/legacy key`. */
+const heldBackRows = (runId: string) =>
+  Effect.gen(function*() {
+    const target = yield* Databases.TargetDatabase
+    return yield* target.use("read held-back rows", async (d) => {
+      const t = ControlSchema.tables(ControlSchema.defaultSchema)
+      const out = new Set<string>()
+      for (const table of [t.quarantine, t.exclusion]) {
+        for (const r of await d.queryText(`SELECT entity, legacy_key FROM ${d.dialect.qualify(table)} WHERE run_id = ${d.dialect.placeholder(1)}`, [runId])) {
+          out.add(`${r[0]}/${r[1]}`)
+        }
+      }
+      return out
+    })
+  })
 
 export interface Options {
   readonly pipeline: PipelineName
@@ -75,13 +112,14 @@ export const report = (options: Options) =>
     const gates = Gates.evaluate(data, options.gates)
     const written = yield* Effect.promise(() => Reports.write(options.directory, data, gates, { owners: owners(options.pipeline) }))
     const truth = options.manifest !== undefined && existsSync(options.manifest)
-      ? groundTruth(yield* Effect.promise(() => readFile(options.manifest!, "utf8")), data.findings)
+      ? groundTruth(yield* Effect.promise(() => readFile(options.manifest!, "utf8")), data.findings, yield* heldBackRows(options.runId))
       : undefined
     if (!options.json) {
       for (const g of gates) yield* Console.log(`gate ${g.gate.padEnd(20)} ${g.passed ? "passed" : "FAILED"}  ${g.detail}`)
       if (truth !== undefined) {
         yield* Console.log(
-          `ground truth: ${truth.reported} of ${truth.forReconciliation} injected defects left to reconciliation were reported; ` +
+          `ground truth: of ${truth.forReconciliation} injected defects left to reconciliation, ${truth.reported} were reported at their row, ` +
+            `${truth.heldBack} were on rows the migration held back, ${truth.forReconciliation - truth.reported - truth.heldBack} missed ${JSON.stringify(truth.missed)}; ` +
             `${truth.withoutInjectedCause} of ${truth.findings} findings have no injected defect at their row`
         )
       }
