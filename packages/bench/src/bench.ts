@@ -1,0 +1,245 @@
+/**
+ * `pnpm bench`: Handover's speed and memory as ratios against the physical limit measured in the same run, on the
+ * same data, on the machine's PostgreSQL server (machines here are noisy: only ratios taken together mean anything).
+ *
+ * For each estate size (100,000 and 1,000,000 clients; 10,000 with `--quick`):
+ *   1. migration throughput of the client and package-line entities (extract, decode, transform, load) divided by
+ *      the raw `COPY ... TO` piped into `COPY ... FROM` of the same rows into a table of the same shape;
+ *   2. the whole rehearsal: wall time and rows per second over every entity;
+ *   3. the table diff of the client table across two databases, 0.1 % of rows changed or missing, all columns, and of
+ *      two identical copies, each divided by one in-database hash scan of both tables;
+ *   4. peak RSS of the migration and of the diff, each in a process of its own;
+ * and across sizes, 5. scaling: time at the larger size divided by time at the smaller (linear is the size ratio).
+ *
+ * Prints a table and writes `bench/results/<date>.json`. `--quick` asserts nothing about time: it shows the
+ * benchmark works.
+ */
+import { execFile } from "node:child_process"
+import { mkdir, writeFile } from "node:fs/promises"
+import * as os from "node:os"
+import * as path from "node:path"
+import { pipeline } from "node:stream/promises"
+import { promisify } from "node:util"
+import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
+import { TableDiffSql } from "@handover/reconcile"
+import { Database, Table } from "@handover/sql"
+import { LegacyTables } from "@handover/swift-to-ias"
+import * as Effect from "effect/Effect"
+import pg from "pg"
+import { from as copyFrom, to as copyTo } from "pg-copy-streams"
+
+const run = promisify(execFile)
+const root = path.resolve(import.meta.dirname, "..", "..", "..")
+const args = process.argv.slice(2)
+const quick = args.includes("--quick")
+const sizes = quick ? [10_000] : [100_000, 1_000_000]
+const serverUrl = process.env.HANDOVER_BENCH_PG_URL ?? process.env.HANDOVER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+const repeats = quick ? 1 : 3
+
+const urlOf = (database: string) => {
+  const url = new URL(serverUrl)
+  url.pathname = `/${database}`
+  return url.toString()
+}
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+const withClient = async <A>(url: string, f: (c: pg.Client) => Promise<A>): Promise<A> => {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    return await f(c)
+  } finally {
+    await c.end()
+  }
+}
+
+const ensureDatabase = async (name: string): Promise<boolean> =>
+  withClient(serverUrl, async (c) => {
+    const found = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])
+    if (found.rowCount === 0) await c.query(`CREATE DATABASE ${name}`)
+    return found.rowCount === 0
+  })
+
+const dropDatabase = (name: string) => withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+
+/** The legacy estate of a size, generated once and kept between benchmark runs. */
+const estate = async (clients: number) => {
+  const name = `handover_bench_legacy_${clients}`
+  const created = await ensureDatabase(name)
+  const complete = !created && await withClient(urlOf(name), async (c) => {
+    const r = await c.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'bench_estate_complete'")
+    return Number(r.rows[0].n) > 0
+  })
+  if (!complete) {
+    process.stderr.write(`generating an estate of ${clients.toLocaleString("en-GB")} clients in ${name}\n`)
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const db = yield* Database.openUrl(urlOf(name))
+      yield* SwiftEstate.load(db, undefined, { seed: 1, clients, rates: SwiftDefects.rates({}, false) })
+    })))
+    await withClient(urlOf(name), (c) => c.query("CREATE TABLE bench_estate_complete (done boolean)"))
+  }
+  return name
+}
+
+/** The limit: the legacy table's rows COPY-piped into a table of the same shape in the target database. */
+const copyPipe = async (legacyUrl: string, targetUrl: string, table: Table.Table): Promise<{ rows: number; ms: number }> => {
+  const placed = Table.inSchema(table, "bench_limit")
+  const dialect = (await Effect.runPromise(Effect.scoped(Effect.map(Database.openUrl(targetUrl), (d) => d.dialect))))
+  await withClient(targetUrl, async (c) => {
+    await c.query("CREATE SCHEMA IF NOT EXISTS bench_limit")
+    await c.query(`DROP TABLE IF EXISTS ${dialect.qualify(placed)}`)
+    await c.query(dialect.createTable(placed))
+  })
+  const source = new pg.Client({ connectionString: legacyUrl })
+  const sink = new pg.Client({ connectionString: targetUrl })
+  await source.connect()
+  await sink.connect()
+  try {
+    const t0 = performance.now()
+    await pipeline(
+      source.query(copyTo(`COPY ${dialect.qualify(table)} TO STDOUT`)),
+      sink.query(copyFrom(`COPY ${dialect.qualify(placed)} FROM STDIN`))
+    )
+    const ms = performance.now() - t0
+    const rows = Number((await sink.query(`SELECT COUNT(*) AS n FROM ${dialect.qualify(placed)}`)).rows[0].n)
+    return { rows, ms }
+  } finally {
+    await source.end()
+    await sink.end()
+  }
+}
+
+/** One in-database hash scan of both tables (the table diff's own canonical row hash, one segment), in parallel. */
+const hashScan = async (legacyUrl: string, table: Table.Table, targetUrl: string, targetTable: Table.Table): Promise<number> => {
+  const scan = (url: string, t: Table.Table) =>
+    Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const db = yield* Database.openUrl(url)
+      return yield* db.use("hash scan", (d) => d.queryText(TableDiffSql.segmentChecksums(TableDiffSql.target(t, d.dialect), [])))
+    })))
+  const t0 = performance.now()
+  await Promise.all([scan(legacyUrl, table), scan(targetUrl, targetTable)])
+  return performance.now() - t0
+}
+
+const child = async (...argv: ReadonlyArray<string>) => {
+  const node = path.join(root, "node_modules", ".bin", "node")
+  const { stdout } = await run(node, [path.join(root, "packages", "bench", "src", "Child.ts"), ...argv], { maxBuffer: 1 << 26, cwd: root })
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>
+}
+
+interface Migration {
+  readonly steps: ReadonlyArray<{ entity: string; rows: number; ms: number }>
+  readonly ms: number
+  readonly maxRssMb: number
+}
+
+interface Diff {
+  readonly ms: number
+  readonly maxRssMb: number
+  readonly findings: number
+}
+
+const measure = async (clients: number) => {
+  const legacyName = await estate(clients)
+  const targetName = `handover_bench_target_${clients}`
+  await dropDatabase(targetName)
+  await ensureDatabase(targetName)
+  const legacyUrl = urlOf(legacyName)
+  const targetUrl = urlOf(targetName)
+
+  // 1. the limit for the two measured entities, then the migration (each repeated; medians)
+  const limits: Record<string, { rows: number; ms: number }> = {}
+  for (const table of [LegacyTables.client, LegacyTables.packageLine]) {
+    const runs = []
+    for (let i = 0; i < repeats; i++) runs.push(await copyPipe(legacyUrl, targetUrl, table))
+    limits[table.name] = { rows: runs[0]!.rows, ms: median(runs.map((r) => r.ms)) }
+  }
+  const migrations: Array<Migration> = []
+  for (let i = 0; i < repeats; i++) migrations.push(await child("migrate", legacyUrl, targetUrl) as unknown as Migration)
+  const stepMs = (entity: string) => median(migrations.map((m) => m.steps.find((s) => s.entity === entity)!.ms))
+  const stepRows = (entity: string) => migrations[0]!.steps.find((s) => s.entity === entity)!.rows
+  const entityRatio = (entity: string, table: string) => {
+    const migration = stepRows(entity) / (stepMs(entity) / 1000)
+    const limit = limits[table]!.rows / (limits[table]!.ms / 1000)
+    return { rowsPerSecond: Math.round(migration), limitRowsPerSecond: Math.round(limit), ratio: migration / limit }
+  }
+  const totalRows = migrations[0]!.steps.reduce((s, x) => s + x.rows, 0)
+  const wallMs = median(migrations.map((m) => m.ms))
+
+  // 3. the table diff: an identical copy, then 0.1 % of rows changed or missing, spread evenly
+  const copy = Table.inSchema({ ...LegacyTables.client, name: "lg_client" }, "bench_limit")
+  await copyPipe(legacyUrl, targetUrl, LegacyTables.client)
+  const identicalScan = await hashScan(legacyUrl, LegacyTables.client, targetUrl, copy)
+  const identical = await child("diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
+  const changed = await withClient(targetUrl, async (c) => {
+    const deleted = await c.query("DELETE FROM bench_limit.lg_client WHERE client_no % 2000 = 0")
+    const updated = await c.query("UPDATE bench_limit.lg_client SET surname = surname || 'x' WHERE client_no % 2000 = 1000")
+    return (deleted.rowCount ?? 0) + (updated.rowCount ?? 0)
+  })
+  const scatteredScan = await hashScan(legacyUrl, LegacyTables.client, targetUrl, copy)
+  const scattered = await child("diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
+
+  return {
+    clients,
+    migration: {
+      client: entityRatio("client", "lg_client"),
+      packageLine: entityRatio("package line", "lg_package_line"),
+      wallSeconds: wallMs / 1000,
+      rows: totalRows,
+      rowsPerSecond: Math.round(totalRows / (wallMs / 1000)),
+      peakRssMb: Math.max(...migrations.map((m) => m.maxRssMb))
+    },
+    diff: {
+      rows: limits.lg_client!.rows,
+      changed,
+      found: scattered.findings,
+      scatteredSeconds: scattered.ms / 1000,
+      scatteredRatio: scattered.ms / scatteredScan,
+      identicalSeconds: identical.ms / 1000,
+      identicalRatio: identical.ms / identicalScan,
+      hashScanSeconds: identicalScan / 1000,
+      peakRssMb: Math.max(scattered.maxRssMb, identical.maxRssMb)
+    }
+  }
+}
+
+const main = async () => {
+  const results = []
+  for (const clients of sizes) results.push(await measure(clients))
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` }
+  const scaling = results.length < 2 ? null : {
+    sizeRatio: results[1]!.clients / results[0]!.clients,
+    migration: results[1]!.migration.wallSeconds / results[0]!.migration.wallSeconds,
+    diff: results[1]!.diff.scatteredSeconds / results[0]!.diff.scatteredSeconds,
+    migrationMemoryGrowth: results[1]!.migration.peakRssMb / results[0]!.migration.peakRssMb - 1,
+    diffMemoryGrowth: results[1]!.diff.peakRssMb / results[0]!.diff.peakRssMb - 1
+  }
+  const f = (n: number, d = 2) => n.toFixed(d)
+  const lines = ["measure                                   " + results.map((r) => `${r.clients.toLocaleString("en-GB").padStart(12)} clients`).join("") + "   target"]
+  const row = (label: string, values: ReadonlyArray<string>, target: string) => lines.push(label.padEnd(42) + values.map((v) => v.padStart(20)).join("") + `   ${target}`)
+  row("client migration / COPY pipe", results.map((r) => f(r.migration.client.ratio)), ">= 0.5")
+  row("package line migration / COPY pipe", results.map((r) => f(r.migration.packageLine.ratio)), ">= 0.5")
+  row("whole rehearsal, seconds", results.map((r) => f(r.migration.wallSeconds, 1)), "")
+  row("whole rehearsal, rows per second", results.map((r) => r.migration.rowsPerSecond.toLocaleString("en-GB")), "")
+  row("diff 0.1 % scattered / hash scan", results.map((r) => f(r.diff.scatteredRatio)), "< 3")
+  row("diff identical / hash scan", results.map((r) => f(r.diff.identicalRatio)), "< 2")
+  row("diff rows changed or missing / found", results.map((r) => `${r.diff.changed} / ${r.diff.found}`), "equal")
+  row("peak RSS migration, MB", results.map((r) => f(r.migration.peakRssMb, 0)), "< 300")
+  row("peak RSS diff, MB", results.map((r) => f(r.diff.peakRssMb, 0)), "< 300")
+  if (scaling !== null) {
+    lines.push(`scaling ${scaling.sizeRatio}x clients: migration ${f(scaling.migration)}x, diff ${f(scaling.diff)}x (linear ${scaling.sizeRatio}); ` +
+      `memory growth migration ${f(scaling.migrationMemoryGrowth * 100, 0)} %, diff ${f(scaling.diffMemoryGrowth * 100, 0)} % (target <= 20 %)`)
+  }
+  process.stdout.write(`${lines.join("\n")}\n`)
+  const directory = path.join(root, "bench", "results", quick ? "tmp" : "")
+  await mkdir(directory, { recursive: true })
+  const file = path.join(directory, `${new Date().toISOString().slice(0, 10)}${quick ? "-quick" : ""}.json`)
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, results, scaling }, null, 2) + "\n")
+  process.stdout.write(`written ${path.relative(root, file)}\n`)
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(2)
+})
