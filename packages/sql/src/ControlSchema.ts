@@ -253,6 +253,14 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
       up: async (db) => {
         await sql.raw(dialect.createTable(t.figure)).execute(db)
       }
+    },
+    // lookups of the xref by target key (merged rows and their survivor, target rows back to their legacy row) would
+    // otherwise scan the whole xref once per probe
+    "0004_xref_by_target_key": {
+      up: async (db) => {
+        const columns = ["run_id", "entity", "target_key"].map((c) => dialect.quoteIdentifier(c)).join(", ")
+        await sql.raw(`CREATE INDEX xref_by_target_key ON ${dialect.qualify(t.xref)} (${columns})`).execute(db)
+      }
     }
   }
 }

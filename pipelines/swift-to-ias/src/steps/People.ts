@@ -168,14 +168,16 @@ const inList = (d: Driver.Driver, values: ReadonlyArray<string>, first: number) 
 const flagConflicts = async (context: Pipeline.AfterStepContext) => {
   const control = ControlSchema.tables(context.controlSchema)
   const t = context.target
-  const xref = await t.queryText(
-    `SELECT legacy_key, target_key, outcome FROM ${t.dialect.qualify(control.xref)} WHERE run_id = ${t.dialect.placeholder(1)} AND entity = ${
-      t.dialect.placeholder(2)
-    } AND target_key IN (SELECT target_key FROM ${t.dialect.qualify(control.xref)} WHERE run_id = ${t.dialect.placeholder(3)} AND entity = ${
-      t.dialect.placeholder(4)
-    } AND outcome = 'merged')`,
-    [context.runId, "client", context.runId, "client"]
-  )
+  // the merged rows first, then every row of their target keys: one probe of the xref's target-key index per part
+  // (a single IN-subquery leaves the plan to statistics a freshly loaded xref does not have yet)
+  const xrefTable = t.dialect.qualify(control.xref)
+  const where = `run_id = ${t.dialect.placeholder(1)} AND entity = ${t.dialect.placeholder(2)}`
+  const merged = await t.queryText(`SELECT target_key FROM ${xrefTable} WHERE ${where} AND outcome = 'merged'`, [context.runId, "client"])
+  const xref = await Driver.inParts([...new Set(merged.map((r) => String(r[0])))], (part) =>
+    t.queryText(
+      `SELECT legacy_key, target_key, outcome FROM ${xrefTable} WHERE ${where} AND target_key IN (${inList(t, part, 3)})`,
+      [context.runId, "client", ...part]
+    ))
   if (xref.length === 0) return
   const legacyTable = Table.inSchema(LegacyTables.client, context.legacySchema)
   const l = context.legacy
