@@ -12,7 +12,7 @@
  * and across sizes, 5. scaling: time at the larger size divided by time at the smaller (linear is the size ratio).
  *
  * Prints a table and writes `bench/results/<date>.json`. `--quick` asserts nothing about time: it shows the
- * benchmark works.
+ * benchmark works. `--clients=N,M` measures other sizes.
  */
 import { execFile } from "node:child_process"
 import { mkdir, writeFile } from "node:fs/promises"
@@ -32,7 +32,8 @@ const run = promisify(execFile)
 const root = path.resolve(import.meta.dirname, "..", "..", "..")
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
-const sizes = quick ? [10_000] : [100_000, 1_000_000]
+const clientsArg = args.find((a) => a.startsWith("--clients="))
+const sizes = quick ? [10_000] : clientsArg !== undefined ? clientsArg.slice("--clients=".length).split(",").map(Number) : [100_000, 1_000_000]
 const serverUrl = process.env.HANDOVER_BENCH_PG_URL ?? process.env.HANDOVER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const repeats = quick ? 1 : 3
 
