@@ -3,12 +3,12 @@
  * records the findings in the ledger; prints a summary, or the findings one JSON object a line.
  */
 import { Databases } from "@handover/core"
-import { ExamplePipeline } from "@handover/pipeline-example"
 import { Reconcile } from "@handover/reconcile"
-import { BusinessChecks, HeadlineFigures, SwiftPipeline } from "@handover/swift-to-ias"
+import { BusinessChecks, HeadlineFigures } from "@handover/swift-to-ias"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import type { PipelineName } from "./Rehearse.ts"
+import * as Pipelines from "./Pipelines.ts"
+import type { PipelineName } from "./Pipelines.ts"
 
 export interface Options {
   readonly pipeline: PipelineName
@@ -21,17 +21,16 @@ export interface Options {
 }
 
 /** Reconciles a run with every check the pipeline has. */
-export const reconcileRun = (options: Omit<Options, "legacyUrl" | "targetUrl" | "json">) =>
-  options.pipeline === "example"
-    ? Reconcile.run(ExamplePipeline.pipeline, { rehearsal: options.rehearsal, runId: options.runId, targetSchema: "example" })
-    : Reconcile.run(SwiftPipeline.pipeline, {
-      rehearsal: options.rehearsal,
-      runId: options.runId,
-      targetSchema: "ias",
-      checks: BusinessChecks.all,
-      figures: HeadlineFigures.all,
-      parameters: { cutoverDate: options.cutoverDate ?? SwiftPipeline.defaultCutoverDate }
-    })
+export const reconcileRun = (options: Omit<Options, "legacyUrl" | "targetUrl" | "json">) => {
+  const selected = Pipelines.select(options.pipeline, options.cutoverDate)
+  return Reconcile.run(selected.pipeline, {
+    rehearsal: options.rehearsal,
+    runId: options.runId,
+    targetSchema: selected.targetSchema,
+    parameters: selected.parameters,
+    ...(options.pipeline === "swift-to-ias" ? { checks: BusinessChecks.all, figures: HeadlineFigures.all } : {})
+  })
+}
 
 /** Prints a reconciliation: a summary on the terminal, or the findings as JSON lines and the summary on stderr. */
 export const printResult = (result: Reconcile.Result, json: boolean) =>

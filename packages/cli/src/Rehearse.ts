@@ -4,24 +4,20 @@
  */
 import { Counts, Databases, Rehearsal } from "@handover/core"
 import { ExampleEstate, SwiftDefects, SwiftEstate } from "@handover/fixtures"
-import { ExamplePipeline, LegacyTables as ExampleTables } from "@handover/pipeline-example"
-import { LegacyTables as SwiftTables, SwiftPipeline } from "@handover/swift-to-ias"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { mkdir } from "node:fs/promises"
 import * as path from "node:path"
 import type { Gates, Masking } from "@handover/report"
 import * as CodeVersion from "./CodeVersion.ts"
+import * as Pipelines from "./Pipelines.ts"
+import type { PipelineName } from "./Pipelines.ts"
 import * as Progress from "./Progress.ts"
 import { printResult, reconcileRun } from "./ReconcileCommand.ts"
 import * as ReportCommand from "./ReportCommand.ts"
 
 /** The version of the command, recorded with every run. */
 export const version = "0.1.0"
-
-/** The migrations the command can rehearse. */
-export const pipelines = ["swift-to-ias", "example"] as const
-export type PipelineName = (typeof pipelines)[number]
 
 export interface Options {
   readonly pipeline: PipelineName
@@ -103,24 +99,15 @@ export const generateEstate = (options: EstateOptions) =>
 
 export const rehearse = (options: Options) =>
   Effect.gen(function*() {
-    const marker = options.pipeline === "example" ? ExampleTables.client.name : SwiftTables.client.name
-    if (options.regenerate || !(yield* legacyHasEstate(marker))) yield* generateEstate(options)
-    const pipeline = options.pipeline === "example" ? ExamplePipeline.pipeline : SwiftPipeline.pipeline
-    const progress = Progress.layer(pipeline, Progress.modeFor(options.json))
-    const result = options.pipeline === "example"
-      ? yield* Rehearsal.run(ExamplePipeline.pipeline, {
-        rehearsal: options.rehearsal,
-        targetSchema: "example",
-        batchSize: options.batchSize,
-        codeVersion: CodeVersion.current(version)
-      }).pipe(Effect.provide(progress))
-      : yield* Rehearsal.run(SwiftPipeline.pipeline, {
-        rehearsal: options.rehearsal,
-        targetSchema: "ias",
-        batchSize: options.batchSize,
-        codeVersion: CodeVersion.current(version),
-        parameters: { cutoverDate: options.cutoverDate ?? SwiftPipeline.defaultCutoverDate }
-      }).pipe(Effect.provide(progress))
+    const selected = Pipelines.select(options.pipeline, options.cutoverDate)
+    if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) yield* generateEstate(options)
+    const result = yield* Rehearsal.run(selected.pipeline, {
+      rehearsal: options.rehearsal,
+      targetSchema: selected.targetSchema,
+      batchSize: options.batchSize,
+      codeVersion: CodeVersion.current(version),
+      parameters: selected.parameters
+    }).pipe(Effect.provide(Progress.layer(selected.pipeline, Progress.modeFor(options.json))))
     const target = yield* Databases.TargetDatabase
     if (!options.json) {
       yield* Console.log(

@@ -12,7 +12,7 @@ import { Gates, Masking, ReportData, Reports, type Summary } from "@handover/rep
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type { PipelineName } from "./Rehearse.ts"
+import type { PipelineName } from "./Pipelines.ts"
 
 export class GateError extends Schema.TaggedError<GateError>()("GateError", { message: Schema.String }) {}
 

@@ -8,7 +8,8 @@ import { ControlSchema } from "@handover/sql"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type { PipelineName } from "./Rehearse.ts"
+import * as Pipelines from "./Pipelines.ts"
+import type { PipelineName } from "./Pipelines.ts"
 
 export class RunsError extends Schema.TaggedError<RunsError>()("RunsError", { message: Schema.String }) {}
 
@@ -18,7 +19,7 @@ const schema = ControlSchema.defaultSchema
 export const latestReconciled = (pipeline: PipelineName, rehearsal: string) =>
   Effect.gen(function*() {
     const target = yield* Databases.TargetDatabase
-    const list = yield* Findings.reconciliations(target, schema, { rehearsal, pipeline: pipeline === "example" ? "example" : "swift-to-ias" })
+    const list = yield* Findings.reconciliations(target, schema, { rehearsal, pipeline: Pipelines.select(pipeline).pipeline.name })
     const latest = list.at(-1)
     if (latest === undefined) return yield* new RunsError({ message: `no reconciled run in the rehearsal series ${rehearsal}` })
     return latest.runId

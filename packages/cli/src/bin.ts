@@ -8,13 +8,13 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { Command, Flag } from "effect/cli"
 import { Databases, Purge } from "@handover/core"
-import { ExamplePipeline } from "@handover/pipeline-example"
-import { SwiftPipeline } from "@handover/swift-to-ias"
 import { Masking } from "@handover/report"
 import * as Option from "effect/Option"
 import * as Config from "./Config.ts"
 import { reconcile } from "./ReconcileCommand.ts"
-import { generateEstate, type PipelineName, pipelines, rehearse, version } from "./Rehearse.ts"
+import * as Pipelines from "./Pipelines.ts"
+import { type PipelineName, pipelines } from "./Pipelines.ts"
+import { generateEstate, rehearse, version } from "./Rehearse.ts"
 import * as ReportCommand from "./ReportCommand.ts"
 import * as Runs from "./Runs.ts"
 
@@ -187,10 +187,8 @@ const purgeCommand = Command.make(
   { target: targetFlag, pipeline: pipelineFlag, run: Flag.String("run").pipe(Flag.withDescription("the run whose load is removed")) },
   (flags) =>
     Effect.gen(function*() {
-      const purged = yield* Purge.purge(flags.pipeline === "example" ? ExamplePipeline.pipeline : SwiftPipeline.pipeline, {
-        runId: flags.run,
-        targetSchema: flags.pipeline === "example" ? "example" : "ias"
-      })
+      const selected = Pipelines.select(flags.pipeline)
+      const purged = yield* Purge.purge(selected.pipeline, { runId: flags.run, targetSchema: selected.targetSchema })
       const rows = Object.values(purged.removed).reduce((a, b) => a + b, 0)
       yield* Console.log(`run ${purged.runId}: ${purged.note}${rows > 0 ? `; ${rows} rows removed` : ""}`)
     }).pipe(Effect.provide(Databases.targetLayer(flags.target)))
