@@ -14,7 +14,8 @@
  * Measures are whole numbers (pence, hundredths of an hour, counts), so sums are exact; a `distinct` measure counts
  * distinct keys (people) and compares the sets.
  */
-import { ControlSchema, type Database, type Driver } from "@handover/sql"
+import type { Pipeline } from "@handover/core"
+import { ControlSchema, type Database } from "@handover/sql"
 import * as Finding from "./Finding.ts"
 
 export type Unit = "pence" | "count" | "hundredths" | "distinct"
@@ -34,15 +35,8 @@ export interface Part {
   readonly values: ReadonlyArray<number | string | null>
 }
 
-export interface Context {
-  readonly runId: string
-  readonly legacy: Driver.Driver
-  readonly target: Driver.Driver
-  readonly legacySchema: string | undefined
-  readonly targetSchema: string
-  readonly controlSchema: string
-  readonly parameters: Readonly<Record<string, string>>
-}
+/** The run and both databases: what a pipeline's work after a step gets, and what its figures and checks get. */
+export type Context = Pipeline.AfterStepContext
 
 export interface Figure {
   readonly id: string
@@ -148,65 +142,74 @@ export const compare = (figure: Figure, record: EntityRecord, legacyParts: Itera
   const targetParts = new Map<string, Part>()
   for (const part of targetPartList) targetParts.set(part.key, part)
   const cells = new Map<string, Cell>()
-  const cellsOf = (part: Part, measure: number) => {
-    const out: Array<Cell> = []
+  /** The cells a part adds to, per measure: the total and its value on each dimension. */
+  const cellsOf = (part: Part): ReadonlyArray<ReadonlyArray<Cell>> => {
     const keys = [[total, total], ...figure.dimensions.map((d, i) => [d, part.dimensions[i] ?? ""])]
-    for (const [dimension, value] of keys) {
-      const id = JSON.stringify([dimension, value, measure])
-      let cell = cells.get(id)
-      if (cell === undefined) {
-        cell = { source: 0, excluded: 0, explained: 0, expected: 0, target: 0, rows: [] }
-        if (figure.measures[measure]!.unit === "distinct") {
-          cell.sourceSet = new Set()
-          cell.expectedSet = new Set()
-          cell.targetSet = new Set()
+    return figure.measures.map((measure, m) =>
+      keys.map(([dimension, value]) => {
+        const id = JSON.stringify([dimension, value, m])
+        let cell = cells.get(id)
+        if (cell === undefined) {
+          cell = { source: 0, excluded: 0, explained: 0, expected: 0, target: 0, rows: [] }
+          if (measure.unit === "distinct") {
+            cell.sourceSet = new Set()
+            cell.expectedSet = new Set()
+            cell.targetSet = new Set()
+          }
+          cells.set(id, cell)
         }
-        cells.set(id, cell)
-      }
-      out.push(cell)
-    }
-    return out
+        return cell
+      })
+    )
   }
-  const add = (part: Part, side: "source" | "excluded" | "explained" | "expected" | "target", sign: 1 | -1 = 1) => {
+  const targetCells = new Map<string, ReadonlyArray<ReadonlyArray<Cell>>>()
+  const targetCellsOf = (part: Part) => {
+    let found = targetCells.get(part.key)
+    if (found === undefined) targetCells.set(part.key, (found = cellsOf(part)))
+    return found
+  }
+  const add = (part: Part, at: ReadonlyArray<ReadonlyArray<Cell>>, side: "source" | "excluded" | "explained" | "expected" | "target", sign: 1 | -1 = 1) => {
     part.values.forEach((value, m) => {
-      for (const cell of cellsOf(part, m)) {
+      for (const cell of at[m]!) {
         if (typeof value === "number") cell[side] += sign * value
         else if (value !== null && side !== "excluded" && side !== "explained") cell[`${side}Set`]!.add(value)
       }
     })
   }
-  const note = (part: Part, row: string) => {
-    part.values.forEach((_, m) => {
-      for (const cell of cellsOf(part, m)) if (cell.rows.length < rowsShown && !cell.rows.includes(row)) cell.rows.push(row)
-    })
+  const note = (at: ReadonlyArray<ReadonlyArray<Cell>>, row: string) => {
+    for (const measureCells of at) {
+      for (const cell of measureCells) if (cell.rows.length < rowsShown && !cell.rows.includes(row)) cell.rows.push(row)
+    }
   }
   const paired = new Set<string>()
   for (const part of legacyParts) {
-    add(part, "source")
+    const at = cellsOf(part)
+    add(part, at, "source")
     if (record.out.has(part.key)) {
-      add(part, "excluded")
+      add(part, at, "excluded")
       continue
     }
     if (record.merged.has(part.key)) {
       // merged into another row by a named rule: that row carries the target's part
-      add(part, "explained", -1)
+      add(part, at, "explained", -1)
       continue
     }
     const targetKey = record.xref.get(part.key)
     const targetPart = targetKey === undefined ? undefined : targetParts.get(targetKey)
     if (targetKey !== undefined) paired.add(targetKey)
-    if (sameParts(part, targetPart) || !record.flagged.has(part.key)) {
-      add(part, "expected")
-      if (!sameParts(part, targetPart)) {
-        note(part, `${part.key} → ${targetKey ?? "nothing"}`)
-        if (targetPart !== undefined) note(targetPart, `${part.key} → ${targetKey}`)
+    const same = sameParts(part, targetPart)
+    if (same || !record.flagged.has(part.key)) {
+      add(part, at, "expected")
+      if (!same) {
+        note(at, `${part.key} → ${targetKey ?? "nothing"}`)
+        if (targetPart !== undefined) note(targetCellsOf(targetPart), `${part.key} → ${targetKey}`)
       }
     } else {
       // the migration changed this row by a named rule: the target's part is what is expected
-      add(part, "explained", -1)
+      add(part, at, "explained", -1)
       if (targetPart !== undefined) {
-        add(targetPart, "explained")
-        add(targetPart, "expected")
+        add(targetPart, targetCellsOf(targetPart), "explained")
+        add(targetPart, targetCellsOf(targetPart), "expected")
       }
     }
   }
@@ -217,13 +220,13 @@ export const compare = (figure: Figure, record: EntityRecord, legacyParts: Itera
     if (targetPart === undefined) continue
     paired.add(targetKey)
     if (record.flagged.has(legacyKey)) {
-      add(targetPart, "explained")
-      add(targetPart, "expected")
-    } else note(targetPart, `${legacyKey} → ${targetKey}`)
+      add(targetPart, targetCellsOf(targetPart), "explained")
+      add(targetPart, targetCellsOf(targetPart), "expected")
+    } else note(targetCellsOf(targetPart), `${legacyKey} → ${targetKey}`)
   }
   for (const part of targetParts.values()) {
-    add(part, "target")
-    if (!paired.has(part.key)) note(part, `no legacy row → ${part.key}`)
+    add(part, targetCellsOf(part), "target")
+    if (!paired.has(part.key)) note(targetCellsOf(part), `no legacy row → ${part.key}`)
   }
 
   const lines: Array<Line> = []
