@@ -19,6 +19,18 @@ export type Severity = "error" | "warning" | "info"
 /** Where a finding stands against the previous rehearsal of the same series. */
 export type Status = "new" | "open" | "resolved" | "regressed" | "accepted"
 
+const statuses: ReadonlyArray<Status> = ["new", "open", "resolved", "regressed", "accepted"]
+
+/** Still to be dealt with: new, open, or back after a fix (not resolved, not accepted). */
+export const isStanding = (status: Status): boolean => status === "new" || status === "open" || status === "regressed"
+
+/** How many findings have each status. */
+export const countByStatus = (findings: Iterable<{ readonly status: Status }>): Record<Status, number> => {
+  const counts = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<Status, number>
+  for (const f of findings) counts[f.status] += 1
+  return counts
+}
+
 export interface Finding {
   readonly check: string
   readonly entity: string

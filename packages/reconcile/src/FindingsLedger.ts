@@ -22,7 +22,6 @@ export interface Recorded {
   readonly byStatus: Readonly<Record<Finding.Status, number>>
 }
 
-const statuses: ReadonlyArray<Finding.Status> = ["new", "open", "resolved", "regressed", "accepted"]
 
 const fromRow = (r: ReadonlyArray<string | null>): LedgerFinding => ({
   fingerprint: String(r[0]),
@@ -99,7 +98,7 @@ export const record = (
     }
     const resolved = [...previous.values()].filter((f) => !current.has(f.fingerprint)).map((f): LedgerFinding => ({ ...f, status: "resolved" }))
     const all = [...current.values(), ...resolved]
-    const byStatus = Object.fromEntries(statuses.map((s) => [s, all.filter((f) => f.status === s).length])) as Record<Finding.Status, number>
+    const byStatus = Finding.countByStatus(all)
     const rows: Array<ReadonlyArray<Driver.SqlValue>> = all.map((f) => [
       run.runId,
       f.fingerprint,

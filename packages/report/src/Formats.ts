@@ -3,7 +3,7 @@
  * with one test case per check (and one per gate), so CI shows a failing check the way it shows a failing test.
  */
 import { stringify } from "csv-stringify/sync"
-import { Figure, type FindingsLedger } from "@handover/reconcile"
+import { Figure, Finding, type FindingsLedger } from "@handover/reconcile"
 import type { GateResult } from "./Gates.ts"
 import type { ReportData } from "./ReportData.ts"
 import * as Summary from "./Summary.ts"
@@ -12,7 +12,8 @@ export const findingColumns = [
   "fingerprint", "status", "severity", "check", "entity", "legacyKey", "targetKey", "field", "kind", "legacyValue", "targetValue", "rule", "explanation", "message"
 ] as const
 
-const isLive = (f: FindingsLedger.LedgerFinding) => f.status === "new" || f.status === "open" || f.status === "regressed"
+/** The statuses in the order every report shows them. */
+export const statuses = ["new", "open", "regressed", "accepted", "resolved"] as const satisfies ReadonlyArray<Finding.Status>
 
 /** The findings of a run by check, in check order. */
 export const byCheck = (data: ReportData): ReadonlyArray<readonly [string, ReadonlyArray<FindingsLedger.LedgerFinding>]> => {
@@ -69,8 +70,8 @@ export const markdown = (data: ReportData, gates: ReadonlyArray<GateResult>): st
     "| check | new | open | regressed | accepted | resolved |",
     "|---|--:|--:|--:|--:|--:|",
     ...byCheck(data).map(([check, list]) => {
-      const c = (s: string) => list.filter((f) => f.status === s).length
-      return `| ${check} | ${c("new")} | ${c("open")} | ${c("regressed")} | ${c("accepted")} | ${c("resolved")} |`
+      const counts = Finding.countByStatus(list)
+      return `| ${check} | ${statuses.map((s) => counts[s]).join(" | ")} |`
     }),
     "",
     "## Money",
@@ -92,7 +93,7 @@ const xml = (text: string) =>
 export const junit = (data: ReportData, gates: ReadonlyArray<GateResult>): string => {
   const checks = byCheck(data)
   const cases = checks.map(([check, list]) => {
-    const failing = list.filter((f) => f.severity === "error" && isLive(f))
+    const failing = list.filter((f) => f.severity === "error" && Finding.isStanding(f.status))
     const body = failing.length === 0
       ? ""
       : `<failure message="${xml(`${failing.length} error findings`)}">${xml(failing.slice(0, 50).map((f) => `${f.status} ${f.entity} ${f.legacyKey ?? ""} ${f.field ?? ""}: ${f.message}`).join("\n"))}</failure>`

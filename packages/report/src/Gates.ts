@@ -3,6 +3,7 @@
  * error-severity finding, any money variance above £0.00 and a broken conservation law fail. Accepted findings do
  * not fail a gate until their acceptance expires (the ledger gives them the status `accepted` until then).
  */
+import { Finding } from "@handover/reconcile"
 import type { ReportData } from "./ReportData.ts"
 
 export interface GateConfig {
@@ -24,7 +25,6 @@ export interface GateResult {
   readonly detail: string
 }
 
-const live = new Set(["new", "open", "regressed"])
 
 export const evaluate = (data: ReportData, config: GateConfig = defaults): ReadonlyArray<GateResult> => {
   const out: Array<GateResult> = []
@@ -47,7 +47,7 @@ export const evaluate = (data: ReportData, config: GateConfig = defaults): Reado
     })
   }
   // the money variances still standing: those of figure lines whose finding is not accepted
-  const standing = new Set(data.findings.filter((f) => f.kind === "money" && live.has(f.status)).map((f) => `${f.check}|${f.field}`))
+  const standing = new Set(data.findings.filter((f) => f.kind === "money" && Finding.isStanding(f.status)).map((f) => `${f.check}|${f.field}`))
   const worst = data.figures
     .filter((l) => l.unit === "pence" && standing.has(`${l.figure}|${l.measure} by ${l.dimension}: ${l.value}`))
     .reduce((max, l) => Math.max(max, Math.abs(l.variance)), 0)
@@ -59,7 +59,7 @@ export const evaluate = (data: ReportData, config: GateConfig = defaults): Reado
       : `the largest unexplained money variance is £${(worst / 100).toFixed(2)} (at most £${(config.moneyVariancePence / 100).toFixed(2)} passes)`
   })
   for (const [check, max] of Object.entries(config.maxFindings)) {
-    const n = data.findings.filter((f) => f.check === check && live.has(f.status)).length
+    const n = data.findings.filter((f) => f.check === check && Finding.isStanding(f.status)).length
     out.push({ gate: `max-findings:${check}`, passed: n <= max, detail: `${n} findings of ${check} (at most ${max})` })
   }
   return out

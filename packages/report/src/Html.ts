@@ -3,8 +3,8 @@
  * The findings travel as JSON inside the page and are put into the tables as text by the page's own script, so a
  * value such as `<img src=x onerror=alert(1)>` shows as those characters and never runs.
  */
-import { Figure } from "@handover/reconcile"
-import { byCheck, findingColumns } from "./Formats.ts"
+import { Figure, Finding } from "@handover/reconcile"
+import { byCheck, findingColumns, statuses } from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import type { ReportData } from "./ReportData.ts"
 import * as Summary from "./Summary.ts"
@@ -18,7 +18,6 @@ const scriptJson = (value: unknown): string =>
   JSON.stringify(value).replaceAll("<", "\\u003c").replaceAll(">", "\\u003e").replaceAll("&", "\\u0026")
     .replaceAll("\u2028", "\\u2028").replaceAll("\u2029", "\\u2029")
 
-const statuses = ["new", "open", "regressed", "accepted", "resolved"] as const
 const colours: Record<(typeof statuses)[number], string> = {
   new: "#c0392b",
   open: "#e67e22",
@@ -139,8 +138,8 @@ export const render = (data: ReportData, gates: ReadonlyArray<GateResult>, optio
       `<td class="${e.conserved ? "passed" : "failed"}">${e.conserved ? "holds" : "broken"}</td></tr>`).join("") + `</table>`,
     `<h2>Findings by check</h2>`,
     ...checks.map(([check, list]) => {
-      const c = (s: string) => list.filter((f) => f.status === s).length
-      return `<details${checks.length <= 3 ? " open" : ""}><summary>${escape(check)}: ${list.length} (${statuses.map((s) => `${s} ${c(s)}`).join(", ")})</summary>` +
+      const counts = Finding.countByStatus(list)
+      return `<details${checks.length <= 3 ? " open" : ""}><summary>${escape(check)}: ${list.length} (${statuses.map((s) => `${s} ${counts[s]}`).join(", ")})</summary>` +
         `<div data-check="${escape(check)}"></div></details>`
     })
   ].join("\n")

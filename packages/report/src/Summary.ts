@@ -2,8 +2,7 @@
  * The words of a report: the headline (is this rehearsal better than the last?), and a section for each data
  * owner — people, care packages and providers, finance, safeguarding — in plain words, not in tables.
  */
-import type { FindingsLedger } from "@handover/reconcile"
-import { Figure } from "@handover/reconcile"
+import { Figure, Finding } from "@handover/reconcile"
 import type { ReportData } from "./ReportData.ts"
 
 /** A data owner and the entities and headline figures that are theirs. */
@@ -13,7 +12,6 @@ export interface Owner {
   readonly figures: ReadonlyArray<string>
 }
 
-const live = (f: FindingsLedger.LedgerFinding) => f.status === "new" || f.status === "open" || f.status === "regressed"
 
 const n = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString("en-GB")} ${count === 1 ? one : many}`
 
@@ -25,8 +23,8 @@ export interface Headline {
 }
 
 export const headline = (data: ReportData): Headline => {
-  const current = data.findings.filter(live).length
-  const count = (s: string) => data.findings.filter((f) => f.status === s).length
+  const current = data.findings.filter((f) => Finding.isStanding(f.status)).length
+  const counts = Finding.countByStatus(data.findings)
   const previous = data.trend.find((t) => t.runId === data.previousRunId)
   if (previous === undefined) {
     return {
@@ -44,7 +42,7 @@ export const headline = (data: ReportData): Headline => {
     live: current,
     previousLive,
     text: `${words} the last rehearsal: ${n(current, "finding")} to look at (was ${previousLive.toLocaleString("en-GB")}); ` +
-      `${count("resolved")} fixed since, ${count("new")} new, ${count("regressed")} back after a fix, ${count("accepted")} accepted.`
+      `${counts.resolved} fixed since, ${counts.new} new, ${counts.regressed} back after a fix, ${counts.accepted} accepted.`
   }
 }
 
@@ -62,7 +60,7 @@ export const ownerSection = (data: ReportData, owner: Owner): ReadonlyArray<stri
     if (top !== undefined) sentence += ` The most common reason for quarantine: ${top.reason} (${n(top.rows, "record")}).`
     out.push(sentence)
   }
-  const findings = data.findings.filter((f) => owner.entities.includes(f.entity) && live(f))
+  const findings = data.findings.filter((f) => owner.entities.includes(f.entity) && Finding.isStanding(f.status))
   if (findings.length > 0) {
     const byCheck = new Map<string, number>()
     for (const f of findings) byCheck.set(f.check, (byCheck.get(f.check) ?? 0) + 1)

@@ -5,8 +5,8 @@
  */
 import ExcelJS from "exceljs"
 import type { FindingsLedger } from "@handover/reconcile"
-import { Figure } from "@handover/reconcile"
-import { byCheck, findingColumns } from "./Formats.ts"
+import { Figure, Finding } from "@handover/reconcile"
+import { byCheck, findingColumns, statuses } from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import type { ReportData } from "./ReportData.ts"
 import * as Summary from "./Summary.ts"
@@ -50,9 +50,10 @@ export const workbook = (data: ReportData, gates: ReadonlyArray<GateResult>): Ex
   summary.addRow(["entity", "read", "migrated", "merged", "quarantined", "excluded", "conservation"]).font = { bold: true }
   for (const e of data.entities) summary.addRow([e.entity, e.read, e.loaded, e.merged, e.quarantined, e.excluded, e.conserved ? "holds" : "BROKEN"])
   summary.addRow([])
-  summary.addRow(["check", "new", "open", "regressed", "accepted", "resolved"]).font = { bold: true }
+  summary.addRow(["check", ...statuses]).font = { bold: true }
   for (const [check, list] of byCheck(data)) {
-    summary.addRow([check, ...["new", "open", "regressed", "accepted", "resolved"].map((s) => list.filter((f) => f.status === s).length)])
+    const counts = Finding.countByStatus(list)
+    summary.addRow([check, ...statuses.map((s) => counts[s])])
   }
   summary.getColumn(1).width = 40
 
