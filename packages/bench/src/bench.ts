@@ -23,12 +23,14 @@ import { promisify } from "node:util"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { TableDiffSql } from "@handover/reconcile"
 import { Database, Table } from "@handover/sql"
+import * as PostgresSql from "@handover/sql/postgres/PostgresSql"
 import { LegacyTables } from "@handover/swift-to-ias"
 import * as Effect from "effect/Effect"
 import pg from "pg"
 import { from as copyFrom, to as copyTo } from "pg-copy-streams"
 
 const run = promisify(execFile)
+const dialect = PostgresSql.make("postgres")
 const root = path.resolve(import.meta.dirname, "..", "..", "..")
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
@@ -86,7 +88,6 @@ const estate = async (clients: number) => {
 /** The limit: the legacy table's rows COPY-piped into a table of the same shape in the target database. */
 const copyPipe = async (legacyUrl: string, targetUrl: string, table: Table.Table): Promise<{ rows: number; ms: number }> => {
   const placed = Table.inSchema(table, "bench_limit")
-  const dialect = (await Effect.runPromise(Effect.scoped(Effect.map(Database.openUrl(targetUrl), (d) => d.dialect))))
   await withClient(targetUrl, async (c) => {
     await c.query("CREATE SCHEMA IF NOT EXISTS bench_limit")
     await c.query(`DROP TABLE IF EXISTS ${dialect.qualify(placed)}`)
