@@ -47,7 +47,8 @@ export const fileName = "handover.config.ts"
 export const load = (directory: string = process.cwd()) =>
   Effect.gen(function*() {
     const file = path.join(directory, fileName)
-    const config: HandoverConfig = existsSync(file)
+    const exists = existsSync(file)
+    const config: HandoverConfig = exists
       ? yield* Effect.tryPromise({
         try: async () => ((await import(pathToFileURL(file).href)) as { default?: HandoverConfig }).default ?? {},
         catch: (cause) => new ConfigError({ message: `${fileName} could not be read: ${cause instanceof Error ? cause.message : String(cause)}` })
@@ -62,6 +63,6 @@ export const load = (directory: string = process.cwd()) =>
       gates: { ...Gates.defaults, ...config.gates },
       reportDirectory: config.reports?.directory ?? path.join(".handover", "reports"),
       reveal: config.reports?.reveal ?? "masked",
-      file: existsSync(file) ? file : undefined
+      file: exists ? file : undefined
     } satisfies Resolved
   })

@@ -54,6 +54,10 @@ const people = (context: Context) =>
     return new Map(rows.map((r) => [String(r[0]), String(r[1])] as const))
   })
 
+/** The legacy clients' columns the figures use, read once: number, support reason, date of birth, NHS number. */
+const legacyClients = (context: Context) =>
+  once(context, "legacy clients", () => legacyRows(context, LegacyTables.client, ["client_no", "psr_code", "dob_text", "nhs_no_text"]))
+
 /** A legacy date as SWIFT holds it, read the documented way; anything unreadable or dummy is no date. */
 const legacyDate = (text: string | null, today = "2999-12-31"): string | null => {
   const parsed = LegacyDate.parse(text, { today })
@@ -116,7 +120,7 @@ const legacyLines = (context: Context) =>
   once(context, "legacy lines", async (): Promise<ReadonlyArray<LegacyLine>> => {
     const day = cutover(context)
     const packages = new Map((await legacyRows(context, LegacyTables.carePackage, ["package_id", "client_no"])).map((r) => [String(r[0]), String(r[1])] as const))
-    const clients = new Map((await legacyRows(context, LegacyTables.client, ["client_no", "psr_code", "dob_text"])).map((r) => [String(r[0]), r] as const))
+    const clients = new Map((await legacyClients(context)).map((r) => [String(r[0]), r] as const))
     const rows = await legacyRows(context, LegacyTables.packageLine, [
       "line_id", "package_id", "service_code", "provider_id", "start_date_text", "end_date_text", "units_per_week", "unit_rate", "rate_basis", "weekly_cost_stored"
     ])
@@ -351,8 +355,8 @@ export const population: Figure.Figure = {
   measures: [{ name: "records", unit: "count" }, { name: "people after merging", unit: "distinct" }, { name: "NHS numbers", unit: "distinct" }],
   legacy: async (context) => {
     const persons = await people(context)
-    return (await legacyRows(context, LegacyTables.client, ["client_no", "nhs_no_text"])).map((r) => {
-      const nhs = NhsNumber.parse(r[1]!)
+    return (await legacyClients(context)).map((r) => {
+      const nhs = NhsNumber.parse(r[3]!)
       return { key: String(r[0]), dimensions: [], values: [1, persons.get(String(r[0])) ?? null, nhs._tag === "Valid" ? nhs.nhsNumber : null] }
     })
   },
