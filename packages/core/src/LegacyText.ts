@@ -41,13 +41,46 @@ export const fromOptionalText = <A>(to: Schema.Codec<A>, parse: (text: string) =
     })
   )
 
+/** A value as a quarantine reason shows it: quoted, and cut short when long (the raw row keeps all of it). */
+export const shown = (text: string, max = 60): string => {
+  const chars = [...text]
+  return JSON.stringify(chars.length <= max ? text : `${chars.slice(0, max).join("")}…`) +
+    (chars.length <= max ? "" : ` (${chars.length} characters)`)
+}
+
+/**
+ * Parses a whole number that fits a 32-bit integer column, written as a database writes one: digits, a minus sign,
+ * nothing around them. Spaces, leading zeros and a plus sign are refused, so that two different texts never give the
+ * same number: ` 7`, `07` and `+7` would all be client 7, and two legacy rows would load into one target row.
+ */
 export const parseInt32 = (text: string): Parsed<number> => {
-  const trimmed = text.trim()
-  if (!/^-?\d+$/.test(trimmed)) return { error: `expected a whole number, got ${JSON.stringify(text)}` }
-  const n = Number(trimmed)
+  if (!/^\s*[-+]?\d+\s*$/.test(text)) return { error: `expected a whole number, got ${shown(text)}` }
+  if (!/^(0|-?[1-9]\d*)$/.test(text)) {
+    return { error: `expected a whole number written plainly (no spaces, leading zeros or plus sign), got ${shown(text)}` }
+  }
+  const n = Number(text)
   return Number.isSafeInteger(n) && Math.abs(n) <= 2_147_483_647
     ? { ok: n }
-    : { error: `${trimmed} is out of range for a whole number` }
+    : { error: `${shown(text)} is out of range for a whole number` }
+}
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+const unusualCharacter = /[\u0000\uD800-\uDFFF]/
+
+/**
+ * Why a text value cannot be carried into the target as it is, or `undefined`. PostgreSQL text cannot hold a NUL
+ * character, and half of a UTF-16 surrogate pair (which SQL Server's nvarchar can hold) has no UTF-8 form: written as
+ * it is, the first would fail the whole batch and the second would silently become U+FFFD.
+ */
+export const unstorable = (text: string): string | undefined => {
+  // almost all text has neither: one scan for both, the closer look only when there is something to see
+  if (!unusualCharacter.test(text)) return undefined
+  if (text.includes("\u0000")) return "holds a NUL character, which the target database cannot store"
+  if (loneSurrogate.test(text)) {
+    return "holds a broken character (half of a UTF-16 surrogate pair), which has no form in the target's encoding"
+  }
+  return undefined
 }
 
 const isoDate = (y: number, m: number, d: number): string | undefined => {
@@ -63,7 +96,7 @@ export const parseDate = (text: string): Parsed<string> => {
   let iso: string | undefined
   if (m) iso = isoDate(Number(m[1]), Number(m[2]), Number(m[3]))
   else if ((m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t))) iso = isoDate(Number(m[3]), Number(m[2]), Number(m[1]))
-  return iso === undefined ? { error: `expected a date (yyyy-mm-dd or dd/mm/yyyy), got ${JSON.stringify(text)}` } : { ok: iso }
+  return iso === undefined ? { error: `expected a date (yyyy-mm-dd or dd/mm/yyyy), got ${shown(text)}` } : { ok: iso }
 }
 
 const keep = (text: string): Parsed<string> => ({ ok: text.trim() })

@@ -4,6 +4,8 @@
  */
 import type { Driver, Table } from "@handover/sql"
 import type * as Schema from "effect/Schema"
+import { createHash } from "node:crypto"
+import { unstorable } from "./LegacyText.ts"
 
 /** A mapping rule, named by a stable id that every finding, exclusion and quarantine entry refers to. */
 export interface MappingRule {
@@ -211,7 +213,24 @@ export const make = (pipeline: Pipeline): Pipeline => {
   return pipeline
 }
 
-/** The key of a legacy row as one string: the value itself for a one-column key, a JSON array otherwise. */
-export const legacyKeyOf = (key: ReadonlyArray<string | null>): string =>
-  key.length === 1 ? String(key[0]) : JSON.stringify(key)
+/** The longest legacy key the control tables keep (their key columns hold 200 characters). */
+export const maxLegacyKeyLength = 200
+
+/**
+ * The key of a legacy row as one string: the value itself for a one-column key, a JSON array otherwise. A key the
+ * control tables could not hold as it is — a NUL or a broken character (SQL Server can store both), or longer than
+ * they keep — is written as its JSON array, and a long one cut short with a digest of the whole key, so that every
+ * row, however broken its key, is recorded under a key of its own.
+ */
+export const legacyKeyOf = (key: ReadonlyArray<string | null>): string => {
+  const plain = key.length === 1 ? String(key[0]) : JSON.stringify(key)
+  if (plain.length <= maxLegacyKeyLength && (key.length > 1 || unstorable(plain) === undefined)) return plain
+  const json = JSON.stringify(key)
+  if (json.length <= maxLegacyKeyLength) return json
+  const digest = `…sha256:${createHash("sha256").update(json).digest("hex").slice(0, 32)}`
+  let cut = maxLegacyKeyLength - digest.length
+  // never half a surrogate pair
+  if (/[\uD800-\uDBFF]/.test(json[cut - 1] ?? "")) cut--
+  return json.slice(0, cut) + digest
+}
 

@@ -168,9 +168,9 @@ const valuesInOrder = (table: Table.Table, values: Readonly<Record<string, Drive
     const v = values[c.name]
     if (v === undefined) throw new Error(`${entity}: the mapping gave no value for ${table.name}.${c.name}`)
     if (v === null && !c.nullable) throw new Error(`${entity}: ${table.name}.${c.name} cannot be empty`)
-    if (typeof v === "string" && c.type._tag === "text" && c.type.maxLength !== undefined && [...v].length > c.type.maxLength) {
-      throw new Error(`${table.name}.${c.name} holds at most ${c.type.maxLength} characters; the value has ${[...v].length}`)
-    }
+    // too long, out of range, a date the target has no day for, a NUL: the database would refuse the whole batch
+    const problem = Table.valueProblem(c, v)
+    if (problem !== undefined) throw new Error(`${table.name}.${c.name} ${problem}`)
     return v
   })
 

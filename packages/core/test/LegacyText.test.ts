@@ -26,7 +26,9 @@ describe("LegacyText", () => {
   it("names the failing fields of a row, every one, in readable words", () => {
     const Row = Schema.Struct({ client_no: LegacyText.IntFromText, dob: LegacyText.DateFromText, note: LegacyText.OptionalText })
     const decode = Decode.decoder(Row)
-    assert.deepStrictEqual(decode({ client_no: " 42 ", dob: "01/02/1990", note: "  " }), { client_no: 42, dob: "1990-02-01", note: null })
+    assert.deepStrictEqual(decode({ client_no: "42", dob: "01/02/1990", note: "  " }), { client_no: 42, dob: "1990-02-01", note: null })
+    // a number written any other way would give the same number as another text: refused, not guessed at
+    for (const text of [" 42 ", "042", "+42", "-0"]) assert.isTrue(Decode.isFailure(decode({ client_no: text, dob: "01/02/1990", note: null })), text)
     const failure = decode({ client_no: "4x", dob: "soon", note: null })
     assert.isTrue(Decode.isFailure(failure))
     if (Decode.isFailure(failure)) {

@@ -69,3 +69,85 @@ export const make = (options: {
 export const inSchema = (table: Table, schema: string | undefined): Table => ({ ...table, schema })
 
 export const columnNames = (table: Table): ReadonlyArray<string> => table.columns.map((c) => c.name)
+
+const int32 = 2_147_483_647
+const int64 = 9_223_372_036_854_775_807n
+/** A NUL or any half of a surrogate pair: text without one needs no closer look (the common case, checked first). */
+const unusualCharacter = /[\u0000\uD800-\uDFFF]/
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
+const decimalText = /^-?(\d+)(?:\.(\d+))?$/
+
+/** A whole number as a bigint, from a number or its text; `undefined` when it is not one. */
+const wholeNumber = (value: unknown): bigint | undefined => {
+  if (typeof value === "bigint") return value
+  if (typeof value === "number") return Number.isSafeInteger(value) ? BigInt(value) : undefined
+  if (typeof value === "string" && /^-?\d+$/.test(value)) return BigInt(value)
+  return undefined
+}
+
+/**
+ * Why a value would not fit its column on any dialect, or `undefined`. A value the database would refuse fails its
+ * whole batch, and text it would change (a broken character) is changed silently: both are caught here, before the
+ * write, so that the row can be quarantined with the reason instead. Text length counts characters, as PostgreSQL's
+ * varchar does.
+ */
+export const valueProblem = (column: Column, value: unknown): string | undefined => {
+  if (value === null) return column.nullable ? undefined : "cannot be empty"
+  const type = column.type
+  switch (type._tag) {
+    case "text": {
+      if (typeof value !== "string") return undefined
+      if (unusualCharacter.test(value)) {
+        if (value.includes("\u0000")) return "cannot hold a NUL character"
+        if (loneSurrogate.test(value)) return "cannot hold half of a UTF-16 surrogate pair"
+      }
+      // a string no longer in UTF-16 units than the limit has no more characters than it either
+      if (type.maxLength !== undefined && value.length > type.maxLength) {
+        const length = [...value].length
+        if (length > type.maxLength) return `holds at most ${type.maxLength} characters; the value has ${length}`
+      }
+      return undefined
+    }
+    case "int":
+    case "bigint": {
+      if (typeof value === "number" && Number.isSafeInteger(value)) {
+        if (type._tag === "bigint" || (value <= int32 && value >= -int32 - 1)) return undefined
+      }
+      const n = wholeNumber(value)
+      if (n === undefined) return `expects a whole number, not ${JSON.stringify(String(value)).slice(0, 40)}`
+      const limit = type._tag === "int" ? BigInt(int32) : int64
+      return n > limit || n < -limit - 1n ? `${n} is out of range for a ${type._tag === "int" ? "32" : "64"}-bit whole number` : undefined
+    }
+    case "decimal": {
+      const text = typeof value === "number"
+        ? (Number.isFinite(value) && Math.abs(value) < 1e21 ? value.toFixed(Math.min(20, type.scale + 1)) : undefined)
+        : typeof value === "bigint" ? String(value) : typeof value === "string" ? value : undefined
+      const m = text === undefined ? null : decimalText.exec(text)
+      if (m === null) return `expects a decimal number that fits numeric(${type.precision}, ${type.scale}), not ${JSON.stringify(String(value)).slice(0, 40)}`
+      // fewer whole digits than the column keeps before its point: rounding the fraction cannot overflow it
+      if (m[1]!.length < type.precision - type.scale) return undefined
+      // as the database stores it: rounded half away from zero to the scale, then at most `precision` digits
+      const fraction = m[2] ?? ""
+      const scaled = BigInt(String(m[1]) + fraction.padEnd(type.scale, "0").slice(0, type.scale)) +
+        (fraction.length > type.scale && Number(fraction[type.scale]) >= 5 ? 1n : 0n)
+      if (scaled >= 10n ** BigInt(type.precision)) {
+        return `does not fit numeric(${type.precision}, ${type.scale}): at most ${type.precision - type.scale} digits before the decimal point`
+      }
+      return undefined
+    }
+    case "date": {
+      const m = typeof value === "string" ? isoDate.exec(value) : null
+      if (m === null) return `expects a date written yyyy-mm-dd, not ${JSON.stringify(String(value)).slice(0, 40)}`
+      const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+      const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+      const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]
+      // year one to 9999: what SQL Server's date holds, and PostgreSQL's without era suffixes
+      if (y < 1 || days === undefined || d < 1 || d > days) return `${value} is not a calendar date from year 1 to 9999`
+      return undefined
+    }
+    case "timestamp":
+    case "boolean":
+      return undefined
+  }
+}

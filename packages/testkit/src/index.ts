@@ -3,3 +3,4 @@
  */
 export * as TestDatabase from "./TestDatabase.ts"
 export * as Arbitraries from "./Arbitraries.ts"
+export * as Hostile from "./Hostile.ts"
