@@ -36,14 +36,20 @@ export const make = (options: Options): Driver => {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 })
   // an idle client whose server went away must not crash the process
   pool.on("error", () => {})
+  // nor a client in use between two statements (the server ended its session, the network dropped): the error
+  // reaches the next statement on it instead, and the client is discarded when it is released
+  const lost = new WeakMap<pg.PoolClient, Error>()
+  pool.on("connect", (client) => client.on("error", (error) => lost.set(client as pg.PoolClient, error)))
   const dialect = PostgresSql.make("postgres")
   const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
-  const withClient = async <A>(f: (client: pg.PoolClient) => Promise<A>): Promise<A> => {
+  /** Runs `f` on a client of its own; a client whose connection failed goes back to the pool only to be discarded. */
+  const withClient = async <A>(f: (client: pg.PoolClient, discard: (error: Error) => void) => Promise<A>): Promise<A> => {
     const client = await pool.connect()
+    let broken: Error | undefined
     try {
-      return await f(client)
+      return await f(client, (error) => (broken = error))
     } finally {
-      client.release()
+      client.release(broken ?? lost.get(client))
     }
   }
   return {
@@ -56,14 +62,15 @@ export const make = (options: Options): Driver => {
       return result.rows as ReadonlyArray<TextRow>
     },
     transaction: (f) =>
-      withClient(async (client) => {
+      withClient(async (client, discard) => {
         await client.query("BEGIN")
         try {
           const result = await f(connectionOf(client))
           await client.query("COMMIT")
           return result
         } catch (error) {
-          await client.query("ROLLBACK").catch(() => {})
+          // a connection that cannot even roll back is gone: the server rolls the transaction back without it
+          await client.query("ROLLBACK").catch(discard)
           throw error
         }
       }),
@@ -81,6 +88,10 @@ export const make = (options: Options): Driver => {
         }
       }
     }),
-    close: () => kysely.destroy()
+    // Kysely ends the pool only if it used it; a driver that answered only its first query still holds a client
+    close: async () => {
+      await kysely.destroy()
+      if (!pool.ending) await pool.end()
+    }
   }
 }
