@@ -206,7 +206,8 @@ const asSqlServerHolds = (db: Database.Database): Database.Database =>
         .map((row) => row.map((v) => (v === null ? null : reveal(v))))
   })
 
-for (const dialect of TestDatabase.dialects()) {
+// the estate is copied and read back in PostgreSQL's SQL
+for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
   layer(TestDatabase.layer(dialect), { timeout: "300 seconds", excludeTestServices: true })(`hostile legacy rows on ${dialect}`, (it) => {
     it.effect("a typed legacy database: every hostile row loaded, merged, quarantined with a reason or excluded; no crash", hostileRun("typed"))
 

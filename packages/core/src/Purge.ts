@@ -5,7 +5,7 @@
  * wrote, rows of a run not recorded — makes the purge refuse and change nothing. The run keeps its counts, xref,
  * quarantine and findings in the control schema, marked `purged`.
  */
-import { ControlSchema, Table } from "@handover/sql"
+import { ControlSchema, Names, Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { TargetDatabase } from "./Databases.ts"
@@ -25,6 +25,7 @@ export const purge = (pipeline: Pipeline, options: { readonly runId: string; rea
   Effect.gen(function*() {
     const target = yield* TargetDatabase
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
+    yield* Names.created("target schema", options.targetSchema)
     yield* Ledger.migrate(target, controlSchema)
     const run = (yield* Ledger.make(target, controlSchema).runs()).find((r) => r.runId === options.runId)
     if (run === undefined) return yield* new PurgeError({ message: `no run ${options.runId} in this target` })

@@ -3,7 +3,7 @@
  * batch committed with its checkpoint, each step closed by the conservation law. A rehearsal that stopped part way
  * resumes from its checkpoints; a new one replaces the previous load.
  */
-import { ControlSchema, Table, type Database, type Driver } from "@handover/sql"
+import { ControlSchema, Names, Table, type Database, type Driver } from "@handover/sql"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -508,6 +508,9 @@ export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Opti
   const legacy = yield* LegacyDatabase
   const target = yield* TargetDatabase
   const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
+  // configured names, before any statement uses them: schemas it creates are plain identifiers, the legacy schema and
+  // tables are in the legacy database's catalogue
+  yield* Names.checkMigration(legacy, target, { ...options, controlSchema }, pipeline.steps.map((s) => s.source.table))
   yield* prepareTarget(target, pipeline, options)
   const ledger = Ledger.make(target, controlSchema)
   const hash = configHash(pipeline, options)

@@ -3,7 +3,7 @@
  * in the findings ledger with its status against the previous run of the same rehearsal series.
  */
 import { Databases, Ledger, type Pipeline } from "@handover/core"
-import { ControlSchema } from "@handover/sql"
+import { ControlSchema, Names } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as CountCheck from "./CountCheck.ts"
@@ -57,6 +57,7 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
     const legacy = yield* Databases.LegacyDatabase
     const target = yield* Databases.TargetDatabase
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
+    yield* Names.checkMigration(legacy, target, { ...options, controlSchema }, pipeline.steps.map((s) => s.source.table))
     yield* Ledger.migrate(target, controlSchema)
     const ledger = Ledger.make(target, controlSchema)
     let runId = options.runId

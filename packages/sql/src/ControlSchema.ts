@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import { sql } from "kysely"
 import { Migrator, type Migration } from "kysely/migration"
 import { DatabaseError, type Database } from "./Database.ts"
+import * as Names from "./Names.ts"
 import type { SqlDialect } from "./SqlDialect.ts"
 import * as Table from "./Table.ts"
 
@@ -268,6 +269,8 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
 /** Brings the control schema up to date. */
 export const migrate = (database: Database, schema: string = defaultSchema) =>
   Effect.gen(function*() {
+    // the control schema is created here: a plain identifier, never a name that reads as more SQL
+    yield* Names.created("control schema", schema)
     yield* database.use("create control schema", (d) => d.query(d.dialect.createSchema(schema)))
     const result = yield* database.use("migrate control schema", (d) =>
       new Migrator({

@@ -4,3 +4,4 @@
 export * as TestDatabase from "./TestDatabase.ts"
 export * as Arbitraries from "./Arbitraries.ts"
 export * as Hostile from "./Hostile.ts"
+export * as HostileNames from "./HostileNames.ts"
