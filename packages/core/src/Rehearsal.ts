@@ -3,10 +3,11 @@
  * batch committed with its checkpoint, each step closed by the conservation law. A rehearsal that stopped part way
  * resumes from its checkpoints; a new one replaces the previous load.
  */
-import { ControlSchema, Names, Table, type Database, type Driver } from "@handover/sql"
+import { ControlSchema, Names, Retry, Table, type Database, type Driver } from "@handover/sql"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { createHash, randomUUID } from "node:crypto"
@@ -446,7 +447,8 @@ const runStep = Effect.fnUntraced(function*(
         const nextCounts = Counts.add(counts, writes.counts)
         const event: BatchEvent = { runId, entity: step.entity, position, batch: batches + 1, counts: nextCounts }
         const beforeCommit = observer.beforeCommit(event)
-        yield* target.use(`load ${step.entity} batch ${batches + 1}`, (d) =>
+        const operation = `load ${step.entity} batch ${batches + 1}`
+        yield* target.use(operation, (d) =>
           d.transaction(async (connection) => {
             for (const [name, values] of writes.targets) await connection.writeRows(placed.get(name)!, values)
             await connection.writeRows(ledger.tables.xref, writes.xref)
@@ -456,7 +458,15 @@ const runStep = Effect.fnUntraced(function*(
             await connection.writeRows(ledger.tables.codeIssue, writes.codeIssues)
             await ledger.checkpoint(connection, runId, step.entity, lastKey, batches + 1, nextCounts)
             await Effect.runPromise(beforeCommit)
-          }))
+          })).pipe(
+            // a dropped connection rolled the batch back: run it again whole on a new connection, unless its checkpoint
+            // shows that the commit went through before the connection dropped
+            Retry.retryTransient(target, {
+              operation,
+              committed: Effect.map(ledger.steps(runId), (steps) =>
+                steps.some((s) => s.entity === step.entity && s.batches === batches + 1) ? Option.some(undefined) : Option.none())
+            })
+          )
         counts = nextCounts
         batches++
         yield* observer.batchCommitted(event)
