@@ -16,6 +16,9 @@ import type { PipelineName } from "./Pipelines.ts"
 
 export class GateError extends Schema.TaggedError<GateError>()("GateError", { message: Schema.String }) {}
 
+/** The reports cannot be written at the level asked for (a pseudonym key missing or too short): the command could not run. */
+export class RevealError extends Schema.TaggedError<RevealError>()("RevealError", { message: Schema.String }) {}
+
 /** The data owners of a SWIFT migration and what is theirs. */
 export const owners = (pipeline: PipelineName): ReadonlyArray<Summary.Owner> =>
   pipeline === "example"
@@ -106,7 +109,7 @@ export const report = (options: Options) =>
     const target = yield* Databases.TargetDatabase
     const masker = yield* Effect.try({
       try: () => Masking.make(options.reveal, process.env.HANDOVER_PSEUDONYM_KEY),
-      catch: (e) => new GateError({ message: e instanceof Error ? e.message : String(e) })
+      catch: (e) => new RevealError({ message: e instanceof Error ? e.message : String(e) })
     })
     const data = yield* ReportData.load(target, { runId: options.runId, masker })
     const gates = Gates.evaluate(data, options.gates)

@@ -40,14 +40,22 @@ export const purge = (pipeline: Pipeline, options: { readonly runId: string; rea
       const p = d.dialect.placeholder
       const removed: Record<string, number> = {}
       const owned = new Set<string>()
+      // a main table may take the rows of more than one entity (contributions and transport trips both become
+      // client charges): its rows are the run's when the xref of any of them has their key
+      const entitiesOf = new Map<string, { readonly table: Table.Table; readonly entities: Array<string> }>()
       for (const step of pipeline.steps) {
-        const main = Table.inSchema(step.targets[0]!, options.targetSchema)
+        const main = entitiesOf.get(step.targets[0]!.name) ?? { table: step.targets[0]!, entities: [] }
+        main.entities.push(step.entity)
+        entitiesOf.set(main.table.name, main)
+      }
+      for (const { table, entities } of entitiesOf.values()) {
+        const main = Table.inSchema(table, options.targetSchema)
         if (main.primaryKey.length !== 1) throw new Error( `${main.name} has a composite key: purge needs one key column`)
         const key = d.dialect.quoteIdentifier(main.primaryKey[0]!)
         const [strangers] = await d.queryText(
-          `SELECT COUNT(*) FROM ${q(main)} m WHERE NOT EXISTS (SELECT 1 FROM ${q(t.xref)} x WHERE x.run_id = ${p(1)} AND x.entity = ${p(2)} ` +
-            `AND x.outcome = 'loaded' AND x.target_key = m.${key})`,
-          [run.runId, step.entity]
+          `SELECT COUNT(*) FROM ${q(main)} m WHERE NOT EXISTS (SELECT 1 FROM ${q(t.xref)} x WHERE x.run_id = ${p(1)} ` +
+            `AND x.entity IN (${entities.map((_, i) => p(i + 2)).join(", ")}) AND x.outcome = 'loaded' AND x.target_key = m.${key})`,
+          [run.runId, ...entities]
         )
         if (Number(strangers![0]) > 0) {
           throw new Error( `${main.name} holds ${strangers![0]} rows that run ${run.runId} did not load: nothing was removed`)
