@@ -11,7 +11,7 @@ import { Database } from "@handover/sql"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { inflateRawSync } from "node:zlib"
@@ -95,6 +95,19 @@ describe("secrets", () => {
       const fresh = yield* TestDatabase.freshPostgres
       yield* Effect.promise(() => searchEverything(fresh.name))
     })))
+  })
+})
+
+describe("files that hold personal data", () => {
+  it("an embedded database's folders, made by Handover, are readable by their owner only", { timeout: 60_000 }, async () => {
+    const cwd = await mkdtemp(path.join(tmpdir(), "handover-folders-"))
+    try {
+      const folder = path.join(cwd, ".handover", "target")
+      await Effect.runPromise(Effect.scoped(Effect.flatMap(Database.openUrl(`pglite://${folder}`), (db) => db.use("touch", (d) => d.query("SELECT 1")))))
+      for (const made of [path.join(cwd, ".handover"), folder]) assert.strictEqual((await stat(made)).mode & 0o777, 0o700, made)
+    } finally {
+      await rm(cwd, { recursive: true, force: true })
+    }
   })
 })
 

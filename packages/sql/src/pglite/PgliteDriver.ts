@@ -32,7 +32,8 @@ export interface Options {
 }
 
 export const make = async (options: Options): Promise<Driver> => {
-  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true })
+  // the files hold personal data: folders made here are readable by their owner only
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
   const pglite = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })
   const kysely = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) })
   // every type read back as the text PostgreSQL produced (types without an entry here are left as text anyway)
