@@ -74,6 +74,13 @@ export const make = (target: Database.Database, schema: string) => {
     return connection.query(compiled.sql, compiled.parameters)
   }
 
+  /** A SELECT of xref columns of one entity of a run, for `Driver.selectWhereOneOf`. */
+  const xrefOf = (d: Driver.Driver, runId: string, entity: string, columns: string) => ({
+    select: `SELECT ${columns} FROM ${d.dialect.qualify(tables.xref)}`,
+    where: `run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)}`,
+    params: [runId, entity]
+  })
+
   return {
     tables,
     exec,
@@ -172,11 +179,9 @@ export const make = (target: Database.Database, schema: string) => {
 
     /** Target keys of legacy keys of an entity in this run (loaded or merged). */
     targetKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>
-      run("look up xref", async (db) => {
-        const rows = await Driver.inParts(legacyKeys, (part) =>
-          db.selectFrom("xref").select(["legacy_key", "target_key"]).where("run_id", "=", runId)
-            .where("entity", "=", entity).where("legacy_key", "in", part).execute())
-        return new Map(rows.map((r) => [String(r.legacy_key), String(r.target_key)] as const))
+      target.use("look up xref", async (d) => {
+        const rows = await Driver.selectWhereOneOf(d, xrefOf(d, runId, entity, "legacy_key, target_key"), "legacy_key", legacyKeys)
+        return new Map(rows.map((r) => [String(r[0]), String(r[1])] as const))
       }),
 
     /** Target keys and main-table columns (as text) of legacy keys of an entity in this run. */
@@ -185,15 +190,12 @@ export const make = (target: Database.Database, schema: string) => {
         const q = d.dialect.quoteIdentifier
         const pk = main.primaryKey[0]!
         const found = new Map<string, { readonly targetKey: string; readonly row: Record<string, string | null> }>()
-        const rows = await Driver.inParts(legacyKeys, (part) =>
-          d.queryText(
-            `SELECT x.legacy_key, x.target_key, ${columns.map((c) => `t.${q(c)}`).join(", ")} FROM ${d.dialect.qualify(tables.xref)} x ` +
-              `JOIN ${d.dialect.qualify(main)} t ON t.${q(pk)} = x.target_key ` +
-              `WHERE x.run_id = ${d.dialect.placeholder(1)} AND x.entity = ${d.dialect.placeholder(2)} AND x.legacy_key IN (${
-                part.map((_, j) => d.dialect.placeholder(j + 3)).join(", ")
-              })`,
-            [runId, entity, ...part]
-          ))
+        const rows = await Driver.selectWhereOneOf(d, {
+          select: `SELECT x.legacy_key, x.target_key, ${columns.map((c) => `t.${q(c)}`).join(", ")} FROM ${d.dialect.qualify(tables.xref)} x ` +
+            `JOIN ${d.dialect.qualify(main)} t ON t.${q(pk)} = x.target_key`,
+          where: `x.run_id = ${d.dialect.placeholder(1)} AND x.entity = ${d.dialect.placeholder(2)}`,
+          params: [runId, entity]
+        }, "x.legacy_key", legacyKeys)
         for (const r of rows) {
           const row: Record<string, string | null> = {}
           columns.forEach((c, j) => (row[c] = r[j + 2] ?? null))
@@ -204,11 +206,13 @@ export const make = (target: Database.Database, schema: string) => {
 
     /** Which of these legacy keys of an entity a rule excluded in this run. */
     excludedKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>
-      run("look up exclusions", async (db) => {
-        const rows = await Driver.inParts(legacyKeys, (part) =>
-          db.selectFrom("exclusion").select("legacy_key").where("run_id", "=", runId)
-            .where("entity", "=", entity).where("legacy_key", "in", part).execute())
-        return new Set(rows.map((r) => String(r.legacy_key)))
+      target.use("look up exclusions", async (d) => {
+        const rows = await Driver.selectWhereOneOf(d, {
+          select: `SELECT legacy_key FROM ${d.dialect.qualify(tables.exclusion)}`,
+          where: `run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)}`,
+          params: [runId, entity]
+        }, "legacy_key", legacyKeys)
+        return new Set(rows.map((r) => String(r[0])))
       }),
 
     /** Columns (as text) of main-table rows by their target keys. */
@@ -217,13 +221,11 @@ export const make = (target: Database.Database, schema: string) => {
         const q = d.dialect.quoteIdentifier
         const pk = main.primaryKey[0]!
         const found = new Map<string, Record<string, string | null>>()
-        const rows = await Driver.inParts(targetKeys, (part) =>
-          d.queryText(
-            `SELECT ${[pk, ...columns].map(q).join(", ")} FROM ${d.dialect.qualify(main)} WHERE ${q(pk)} IN (${
-              part.map((_, j) => d.dialect.placeholder(j + 1)).join(", ")
-            })`,
-            part
-          ))
+        const rows = await Driver.selectWhereOneOf(d, {
+          select: `SELECT ${[pk, ...columns].map(q).join(", ")} FROM ${d.dialect.qualify(main)}`,
+          where: "",
+          params: []
+        }, q(pk), targetKeys)
         for (const r of rows) {
           const row: Record<string, string | null> = {}
           columns.forEach((c, j) => (row[c] = r[j + 1] ?? null))
@@ -232,14 +234,12 @@ export const make = (target: Database.Database, schema: string) => {
         return found
       }),
 
-    /** Target keys of rows of an entity loaded in this run under the given match keys. */
+    /** Target keys of rows of an entity loaded in this run under the given match keys (the first in key order). */
     matchedKeys: (runId: string, entity: string, matchKeys: ReadonlyArray<string>) =>
-      run("look up match keys", async (db) => {
+      target.use("look up match keys", async (d) => {
         const found = new Map<string, string>()
-        const rows = await Driver.inParts(matchKeys, (part) =>
-          db.selectFrom("xref").select(["match_key", "target_key"]).where("run_id", "=", runId)
-            .where("entity", "=", entity).where("match_key", "in", part).orderBy("legacy_key").execute())
-        for (const r of rows) if (!found.has(String(r.match_key))) found.set(String(r.match_key), String(r.target_key))
+        const rows = await Driver.selectWhereOneOf(d, { ...xrefOf(d, runId, entity, "match_key, target_key"), orderBy: "legacy_key" }, "match_key", matchKeys)
+        for (const r of rows) if (!found.has(String(r[0]))) found.set(String(r[0]), String(r[1]))
         return found
       }),
 

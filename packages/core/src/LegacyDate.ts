@@ -62,7 +62,17 @@ export const fromExcelSerial = (serial: number): string => new Date(EXCEL_EPOCH 
 /** The spreadsheet serial number of an ISO date. */
 export const toExcelSerial = (date: string): number => Math.round((Date.parse(`${date}T00:00:00Z`) - EXCEL_EPOCH) / DAY)
 
+let lastToday: { readonly text: string; readonly year: number } | undefined
+
+/** The year of the cut-over date, which every call of a rehearsal passes the same: checked once, then remembered. */
 const parseToday = (today: string) => {
+  if (lastToday?.text === today) return lastToday.year
+  const year = checkToday(today)
+  lastToday = { text: today, year }
+  return year
+}
+
+const checkToday = (today: string) => {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(today)
   if (m === null || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) {
     throw new Error("the cut-over date must be a calendar date written yyyy-mm-dd")

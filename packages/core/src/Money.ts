@@ -13,6 +13,20 @@ export interface MoneyError {
 
 const moneyText = /^-?\d+(\.\d+)?$/
 
+/** Up to 13 whole digits and 2 places: pence well within the safe integers, worked out digit by digit. */
+const plainPounds = /^(\d{1,13})(?:\.(\d{1,2}))?$/
+
+/**
+ * The pence of a plain amount such as `1234.5`, exactly, by integer arithmetic on its digits (the common case, and
+ * no float is ever involved); `undefined` for anything else, which decimal arithmetic then handles.
+ */
+const plainPence = (text: string): Pence | undefined => {
+  const m = plainPounds.exec(text)
+  if (m === null) return undefined
+  const places = m[2] ?? ""
+  return Number(m[1]) * 100 + (places === "" ? 0 : places.length === 1 ? Number(places) * 10 : Number(places))
+}
+
 /**
  * Parses an amount in pounds as written in a legacy system: `1234.5`, `£1,234.50`, ` 12 `. More than two decimal
  * places is an error, not a rounding: the data owner decides.
@@ -20,6 +34,8 @@ const moneyText = /^-?\d+(\.\d+)?$/
 export const parsePounds = (text: string): Pence | MoneyError => {
   const cleaned = text.trim().replace(/^£/, "").replaceAll(",", "").trim()
   if (!moneyText.test(cleaned)) return { _tag: "MoneyError", reason: `not an amount of money: ${JSON.stringify(text)}` }
+  const plain = cleaned.startsWith("-") ? plainPence(cleaned.slice(1)) : plainPence(cleaned)
+  if (plain !== undefined) return cleaned.startsWith("-") ? 0 - plain : plain
   const pounds = new Decimal(cleaned)
   if (pounds.decimalPlaces() > 2) {
     return { _tag: "MoneyError", reason: `${cleaned} has more than two decimal places` }
@@ -36,11 +52,15 @@ export const isError = (value: Pence | MoneyError): value is MoneyError => typeo
 /** Pence as a decimal amount of pounds with two places, the text form of `numeric(p, 2)`: `1234.50`. */
 export const toPounds = (pence: Pence): string => {
   if (!Number.isSafeInteger(pence)) throw new Error(`not a whole number of pence: ${pence}`)
-  return new Decimal(pence).dividedBy(100).toFixed(2)
+  const whole = Math.abs(pence)
+  return `${pence < 0 ? "-" : ""}${Math.floor(whole / 100)}.${String(whole % 100).padStart(2, "0")}`
 }
 
 /** Parses the text form of a `numeric(p, 2)` column back to pence. */
 export const fromPounds = (text: string): Pence => {
+  const negative = text.startsWith("-")
+  const plain = plainPence(negative ? text.slice(1) : text)
+  if (plain !== undefined) return negative ? 0 - plain : plain
   const pence = new Decimal(text).times(100)
   if (!pence.isInteger()) throw new Error(`${text} is not a whole number of pence`)
   return pence.toNumber()
@@ -87,7 +107,10 @@ export const parseLegacyAmount = (text: string | null): LegacyAmount => {
   if (!grouped.test(digits)) {
     return invalid(/^[\d,]*\d(?:\.\d+)?$/.test(digits) && /^\d/.test(digits) ? amountReasons.grouping : amountReasons.notAnAmount)
   }
-  const pounds = new Decimal(digits.replaceAll(",", ""))
+  const ungrouped = digits.replaceAll(",", "")
+  const plain = plainPence(ungrouped)
+  if (plain !== undefined) return { _tag: "Amount", pence: minus || bracketed ? 0 - plain : plain }
+  const pounds = new Decimal(ungrouped)
   if (pounds.decimalPlaces() > 2) return invalid(amountReasons.decimalPlaces)
   const pence = pounds.times(100)
   if (pence.greaterThan(Number.MAX_SAFE_INTEGER)) return invalid(amountReasons.tooLarge)

@@ -406,6 +406,38 @@ export const resolveBatch = Effect.fnUntraced(function*(
   return { keys, rows: targetRows, byTargetKey, excluded, matches } satisfies Resolved
 })
 
+/** What one batch's rows loaded (legacy key to target key) and under which match keys. */
+interface OwnRows {
+  readonly keys: ReadonlyMap<string, string>
+  readonly matches: ReadonlyMap<string, string>
+}
+
+const ownRowsOf = (results: ReadonlyArray<RowResult>): OwnRows => {
+  const keys = new Map<string, string>()
+  const matches = new Map<string, string>()
+  for (const r of results) {
+    if (r._tag !== "Mapped") continue
+    const o = r.outcome
+    if (o._tag === "Load" || o._tag === "Merge") keys.set(r.legacyKey, o.targetKey)
+    if (o._tag === "Load" && o.matchKey !== null && !matches.has(o.matchKey)) matches.set(o.matchKey, o.targetKey)
+  }
+  return { keys, matches }
+}
+
+/** What the xref knows for a batch, with what earlier batches of the same entity loaded but have not committed yet. */
+const withUncommitted = (resolved: Resolved, entity: string, inFlight: ReadonlyArray<OwnRows>): Resolved => {
+  if (inFlight.length === 0) return resolved
+  const keys = new Map(resolved.keys)
+  const own = new Map(resolved.keys.get(entity) ?? [])
+  const matches = new Map(resolved.matches)
+  for (const batch of inFlight) {
+    for (const [k, v] of batch.keys) if (!own.has(k)) own.set(k, v)
+    for (const [k, v] of batch.matches) if (!matches.has(k)) matches.set(k, v)
+  }
+  keys.set(entity, own)
+  return { ...resolved, keys, matches }
+}
+
 const runStep = Effect.fnUntraced(function*(
   legacy: Database.Database,
   target: Database.Database,
@@ -426,6 +458,28 @@ const runStep = Effect.fnUntraced(function*(
 
   const { placed, decode, keyPositions, sourceTable, mainTableOf } = prepareStep(pipeline, step, options)
 
+  // Batches go through two stages: mapping (decode, resolve, map) runs one batch ahead of loading, so the work in
+  // Node and the work in the databases overlap. A batch mapped ahead cannot see the rows of the batches still being
+  // loaded in the xref, so what those loaded and under which match keys is kept here until they commit.
+  const uncommitted: Array<OwnRows> = []
+  // the xref's statistics are refreshed each time this step's rows in it have doubled: lookups of rows loaded earlier
+  // in the same step are then planned on the primary key, not on an index that scans the whole step so far
+  let analysedAt = Math.max(counts.read, 1)
+  const selfReferring = step.matchKey !== undefined || step.references.some((r) => r.entity === step.entity)
+  const mapBatch = (rows: ReadonlyArray<Driver.TextRow>) =>
+    Effect.gen(function*() {
+      const { texts, decodedRows } = decodeRows(step, decode, rows)
+      const inFlight = [...uncommitted]
+      // references and earlier duplicates, resolved through the xref, one query per referenced entity
+      const found = yield* resolveBatch(ledger, runId, step, decodedRows, mainTableOf, options, true)
+      const resolved = selfReferring ? withUncommitted(found, step.entity, inFlight) : found
+      const results = mapRows(step, placed, rows, texts, decodedRows, keyPositions, resolved, options.parameters ?? {}, new Map())
+      const own = ownRowsOf(results)
+      if (selfReferring) uncommitted.push(own)
+      const lastRow = rows[rows.length - 1]!
+      return { writes: writesOf(runId, step, results), lastKey: keyPositions.map((p) => String(lastRow[p])), own }
+    })
+
   yield* Source.batches(legacy, {
     table: sourceTable,
     columns: step.source.columns,
@@ -434,16 +488,11 @@ const runStep = Effect.fnUntraced(function*(
     batchSize: options.batchSize ?? 1000,
     mode: options.readMode ?? "auto"
   }).pipe(
-    Stream.runForEach((rows) =>
+    Stream.filter((rows) => rows.length > 0),
+    Stream.mapEffect(mapBatch),
+    Stream.buffer({ capacity: 1 }),
+    Stream.runForEach(({ writes, lastKey, own }) =>
       Effect.gen(function*() {
-        if (rows.length === 0) return
-        const { texts, decodedRows } = decodeRows(step, decode, rows)
-        // references and earlier duplicates, resolved through the xref, one query per referenced entity
-        const resolved = yield* resolveBatch(ledger, runId, step, decodedRows, mainTableOf, options, true)
-        const results = mapRows(step, placed, rows, texts, decodedRows, keyPositions, resolved, options.parameters ?? {}, new Map())
-        const writes = writesOf(runId, step, results)
-        const lastRow = rows[rows.length - 1]!
-        const lastKey = keyPositions.map((p) => String(lastRow[p]))
         const nextCounts = Counts.add(counts, writes.counts)
         const event: BatchEvent = { runId, entity: step.entity, position, batch: batches + 1, counts: nextCounts }
         const beforeCommit = observer.beforeCommit(event)
@@ -467,12 +516,26 @@ const runStep = Effect.fnUntraced(function*(
                 steps.some((s) => s.entity === step.entity && s.batches === batches + 1) ? Option.some(undefined) : Option.none())
             })
           )
+        const at = uncommitted.indexOf(own)
+        if (at >= 0) uncommitted.splice(at, 1)
+        if (selfReferring && nextCounts.read >= 2 * analysedAt) {
+          analysedAt = nextCounts.read
+          yield* target.use(`analyse ${step.entity} so far`, async (d) => {
+            for (const statement of d.dialect.analyze(ledger.tables.xref)) await d.query(statement)
+          })
+        }
         counts = nextCounts
         batches++
         yield* observer.batchCommitted(event)
       })
     )
   )
+  // fresh statistics, so that the lookups of later steps (and the work after this one) are planned on what was loaded
+  yield* target.use(`analyse ${step.entity}`, async (d) => {
+    for (const table of [...placed.values(), ledger.tables.xref, ledger.tables.quarantine, ledger.tables.exclusion]) {
+      for (const statement of d.dialect.analyze(table)) await d.query(statement)
+    }
+  })
 
   // the conservation law, checked against what the databases hold, not only against the running counters
   const sourceRows = yield* Source.count(legacy, sourceTable)

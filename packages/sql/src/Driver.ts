@@ -35,6 +35,23 @@ export interface Driver extends Connection {
 /** Values one IN list takes at once: well under SQL Server's 2,100 parameters a statement. */
 export const inListSize = 1000
 
+/**
+ * Rows whose column is one of the given text values: `select` and `where` (placeholders numbered from 1 for
+ * `params`) run once per part of the values small enough for the dialect, with the dialect's `oneOf` condition added.
+ */
+export const selectWhereOneOf = (
+  driver: Pick<Driver, "dialect" | "queryText">,
+  statement: { readonly select: string; readonly where: string; readonly params: ReadonlyArray<unknown>; readonly orderBy?: string },
+  column: string,
+  values: ReadonlyArray<string>
+): Promise<Array<TextRow>> =>
+  inParts(values, (part) => {
+    const condition = driver.dialect.oneOf(column, part, statement.params.length + 1)
+    const where = statement.where === "" ? condition.sql : `${statement.where} AND ${condition.sql}`
+    const order = statement.orderBy === undefined ? "" : ` ORDER BY ${statement.orderBy}`
+    return driver.queryText(`${statement.select} WHERE ${where}${order}`, [...statement.params, ...condition.params])
+  }, driver.dialect.maxOneOf)
+
 /** Runs a query over values in parts small enough for one IN list each, and collects what every part returns. */
 export const inParts = async <A, B>(
   values: ReadonlyArray<A>,

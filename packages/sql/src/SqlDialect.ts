@@ -45,6 +45,15 @@ export interface SqlDialect {
   /** Empties the given tables, which may reference each other (given in dependency order). */
   readonly clearTables: (tables: ReadonlyArray<TableRef>) => ReadonlyArray<string>
   readonly dropSchema: (schema: string) => ReadonlyArray<string>
+  /**
+   * The condition that a column (an expression already quoted) is one of some text values, with its parameters
+   * numbered from `firstParam`: the whole list as one array parameter where the dialect has arrays, else an IN list.
+   */
+  readonly oneOf: (column: string, values: ReadonlyArray<string>, firstParam: number) => Statement
+  /** The most values one `oneOf` takes. */
+  readonly maxOneOf: number
+  /** Refreshes the planner's statistics of a table, so that queries on freshly loaded rows are planned well. */
+  readonly analyze: (table: TableRef) => ReadonlyArray<string>
 }
 
 /**

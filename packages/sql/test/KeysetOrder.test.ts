@@ -5,7 +5,8 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { fc, test } from "@fast-check/vitest"
 import * as CopyText from "../src/CopyText.ts"
-import type { Driver, TextRow } from "../src/Driver.ts"
+import * as Driver from "../src/Driver.ts"
+import type { TextRow } from "../src/Driver.ts"
 import * as PgliteDriver from "../src/pglite/PgliteDriver.ts"
 import * as PostgresDriver from "../src/postgres/PostgresDriver.ts"
 import * as Table from "../src/Table.ts"
@@ -44,13 +45,13 @@ const keysArb = fc.uniqueArray(
 
 const payloadArb = fc.option(fc.string({ unit: "grapheme", maxLength: 5 }))
 
-const fill = async (driver: Driver, keys: ReadonlyArray<readonly [number, string, number]>, payloads: ReadonlyArray<string | null>) => {
+const fill = async (driver: Driver.Driver, keys: ReadonlyArray<readonly [number, string, number]>, payloads: ReadonlyArray<string | null>) => {
   await driver.query(driver.dialect.clearTables([composite])[0]!)
   await driver.transaction((c) => c.writeRows(composite, keys.map(([a, b, c], i) => [a, b, c, payloads[i % Math.max(1, payloads.length)] ?? null])))
 }
 
 /** The table in the database's own `ORDER BY k1, k2, k3`. */
-const ordered = (driver: Driver) =>
+const ordered = (driver: Driver.Driver) =>
   driver.queryText(
     `SELECT ${columns.map(driver.dialect.quoteIdentifier).join(", ")} FROM ${driver.dialect.qualify(composite)} ORDER BY ${
       key.map(driver.dialect.quoteIdentifier).join(", ")
@@ -60,7 +61,7 @@ const ordered = (driver: Driver) =>
 const keyOf = (row: TextRow): Array<string> => [0, 1, 2].map((i) => String(row[i]))
 
 /** Reads the whole table page by page, as a resumable reader does. */
-const readByPages = async (driver: Driver, limit: number, after: ReadonlyArray<string> | undefined = undefined) => {
+const readByPages = async (driver: Driver.Driver, limit: number, after: ReadonlyArray<string> | undefined = undefined) => {
   const pages: Array<ReadonlyArray<TextRow>> = []
   let next = after
   for (;;) {
@@ -87,7 +88,7 @@ const targets = [
 
 for (const target of targets) {
   describe.skipIf(!testsDialect(target.name))(`keyset pages on ${target.name}`, () => {
-    let driver: Driver | undefined
+    let driver: Driver.Driver | undefined
     let drop: (() => Promise<void>) | undefined
 
     beforeAll(async () => {
@@ -102,6 +103,24 @@ for (const target of targets) {
       await driver?.close()
       await drop?.()
     })
+
+    test.prop([keysArb, fc.array(fc.string({ unit: fc.constantFrom("a", "A", "é", "1", " ", "'", "\\", "\"", ",", "{", "}", "NULL", "😀"), maxLength: 4 }), { maxLength: 30 })], { numRuns: runs })(
+      "a lookup by a list of text values returns exactly the rows whose value is in the list, whatever the text",
+      async (keys, wanted) => {
+        const d = driver!
+        await fill(d, keys, [])
+        const column = d.dialect.quoteIdentifier("k2")
+        const rows = await Driver.selectWhereOneOf(d, {
+          select: `SELECT k1, ${column} FROM ${d.dialect.qualify(composite)}`,
+          where: `k1 >= ${d.dialect.placeholder(1)}`,
+          params: [-3]
+        }, column, wanted)
+        assert.sameMembers(
+          rows.map((r) => r[1]),
+          keys.filter(([, k2]) => wanted.includes(k2)).map(([, k2]) => k2)
+        )
+      }
+    )
 
     test.prop([keysArb, fc.array(payloadArb, { maxLength: 5 }), fc.integer({ min: 1, max: 7 })], { numRuns: runs })(
       "pages return every row once, in the database's ORDER BY",
@@ -169,7 +188,7 @@ for (const target of targets) {
 }
 
 describe.skipIf(!testsDialect("postgres"))("COPY reads on postgres", () => {
-  let driver: Driver | undefined
+  let driver: Driver.Driver | undefined
   let drop: (() => Promise<void>) | undefined
 
   beforeAll(async () => {
@@ -204,7 +223,7 @@ describe.skipIf(!testsDialect("postgres"))("COPY reads on postgres", () => {
 })
 
 describe.skipIf(!testsDialect("postgres"))("COPY reads on postgres, whatever the column names", () => {
-  let driver: Driver | undefined
+  let driver: Driver.Driver | undefined
   let drop: (() => Promise<void>) | undefined
 
   beforeAll(async () => {

@@ -90,6 +90,12 @@ describe("T-SQL DDL", () => {
     assert.strictEqual(tsql.createSchema("o'k]"), "IF SCHEMA_ID(N'o''k]') IS NULL EXEC(N'CREATE SCHEMA [o''k]]]')")
   })
 
+  it("looks values up with an IN list of parameters, at most a thousand a statement", () => {
+    assert.deepStrictEqual(tsql.oneOf("[k]", ["a", "b'"], 3), { sql: "[k] IN (@3, @4)", params: ["a", "b'"] })
+    assert.isAtMost(tsql.maxOneOf, 2000)
+    assert.deepStrictEqual(postgres.oneOf(`"k"`, ["a", "b'"], 3), { sql: `"k" = ANY($3::text[])`, params: [["a", "b'"]] })
+  })
+
   it("clears tables with DELETE, children first", () => {
     assert.deepStrictEqual(tsql.clearTables([{ schema: "s", name: "parent" }, { schema: "s", name: "child" }, { schema: undefined, name: "leaf" }]), [
       "DELETE FROM [leaf]",

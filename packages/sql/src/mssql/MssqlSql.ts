@@ -69,6 +69,13 @@ export const dialect: SqlDialect = {
   },
   // TRUNCATE refuses tables that foreign keys point at: delete children first
   clearTables: (tables) => [...tables].reverse().map((t) => `DELETE FROM ${qualify(t)}`),
+  analyze: (table) => [`UPDATE STATISTICS ${qualify(table)}`],
+  oneOf: (column, values, firstParam) => ({
+    sql: `${column} IN (${values.map((_, i) => placeholder(firstParam + i)).join(", ")})`,
+    params: values
+  }),
+  // well under the 2,100 parameters a statement takes
+  maxOneOf: 1000,
   dropSchema: (schema) => [
     // drop foreign keys, then tables, then the schema
     `DECLARE @sql nvarchar(max) = N''; ` +

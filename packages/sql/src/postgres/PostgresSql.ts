@@ -80,5 +80,9 @@ export const make = (name: Extract<DialectName, "postgres" | "pglite">): SqlDial
   createTable,
   keysetPage: (page) => keysetSelect(page, false),
   clearTables: (tables) => tables.length === 0 ? [] : [`TRUNCATE ${tables.map(qualify).join(", ")}`],
-  dropSchema: (schema) => [`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`]
+  dropSchema: (schema) => [`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`],
+  analyze: (table) => [`ANALYZE ${qualify(table)}`],
+  // one array parameter: one short statement to parse and plan, however many keys a batch asks for
+  oneOf: (column, values, firstParam) => ({ sql: `${column} = ANY(${placeholder(firstParam)}::text[])`, params: [values] }),
+  maxOneOf: 100_000
 })

@@ -168,31 +168,28 @@ const inList = (d: Driver.Driver, values: ReadonlyArray<string>, first: number) 
 const flagConflicts = async (context: Pipeline.AfterStepContext) => {
   const control = ControlSchema.tables(context.controlSchema)
   const t = context.target
-  // the merged rows first, then every row of their target keys: one probe of the xref's target-key index per part
-  // (a single IN-subquery leaves the plan to statistics a freshly loaded xref does not have yet)
+  // the merged rows, then the client each merged into: the person row keeps the surviving client's number
   const xrefTable = t.dialect.qualify(control.xref)
   const where = `run_id = ${t.dialect.placeholder(1)} AND entity = ${t.dialect.placeholder(2)}`
-  const merged = await t.queryText(`SELECT target_key FROM ${xrefTable} WHERE ${where} AND outcome = 'merged'`, [context.runId, "client"])
-  const xref = await Driver.inParts([...new Set(merged.map((r) => String(r[0])))], (part) =>
-    t.queryText(
-      `SELECT legacy_key, target_key, outcome FROM ${xrefTable} WHERE ${where} AND target_key IN (${inList(t, part, 3)})`,
-      [context.runId, "client", ...part]
-    ))
-  if (xref.length === 0) return
+  const merged = await t.queryText(`SELECT legacy_key, target_key FROM ${xrefTable} WHERE ${where} AND outcome = 'merged'`, [context.runId, "client"])
+  if (merged.length === 0) return
+  const survivors = await Driver.selectWhereOneOf(t, {
+    select: `SELECT person_id, la_person_unique_identifier FROM ${t.dialect.qualify(Table.inSchema(TargetTables.person, context.targetSchema))}`,
+    where: "",
+    params: []
+  }, "person_id", [...new Set(merged.map((r) => String(r[1])))])
+  const survivorOf = new Map(survivors.map((r) => [String(r[0]), String(r[1])] as const))
   const legacyTable = Table.inSchema(LegacyTables.client, context.legacySchema)
   const l = context.legacy
   const demographics = new Map<string, { gender: string | null; dob: string | null }>()
-  const legacyRows = await Driver.inParts(xref.map((x) => String(x[0])), (part) =>
+  const legacyRows = await Driver.inParts([...new Set([...merged.map((x) => String(x[0])), ...survivorOf.values()])], (part) =>
     l.queryText(
       `SELECT client_no, gender_code, dob_text FROM ${l.dialect.qualify(legacyTable)} WHERE client_no IN (${inList(l, part, 1)})`,
       part
     ))
   for (const row of legacyRows) demographics.set(String(row[0]), { gender: row[1]?.trim().toUpperCase() ?? null, dob: row[2]?.trim() ?? null })
-  const survivorOf = new Map<string, string>()
-  for (const [legacyKey, targetKey, outcome] of xref) if (outcome === "loaded") survivorOf.set(String(targetKey), String(legacyKey))
   const flags: Array<ReadonlyArray<Driver.SqlValue>> = []
-  for (const [legacyKey, targetKey, outcome] of xref) {
-    if (outcome !== "merged") continue
+  for (const [legacyKey, targetKey] of merged) {
     const survivor = survivorOf.get(String(targetKey))
     const mine = demographics.get(String(legacyKey))
     const theirs = survivor === undefined ? undefined : demographics.get(survivor)
