@@ -1,18 +1,23 @@
 /**
  * Progress of a rehearsal, entity by entity: on a terminal, a bar with rows per second and the time left
  * (`cli-progress`); in CI or when output is piped, a plain line when an entity starts, every few seconds, and when it
- * ends; nothing with `--json`. Written to standard error, so standard output stays the result.
+ * ends; nothing with `--json`; with `--progress batches`, a line for every batch as it commits. Written to standard
+ * error, so standard output stays the result.
  */
 import { Databases, type Pipeline, Rehearsal, Source } from "@handover/core"
 import { SingleBar } from "cli-progress"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
-export type Mode = "bar" | "lines" | "none"
+export type Mode = "bar" | "lines" | "batches" | "none"
+
+/** The choices of `--progress`: `auto` is bars on an interactive terminal, plain lines in CI or a pipe, none with `--json`. */
+export const choices = ["auto", "bar", "lines", "batches", "none"] as const
+export type Choice = (typeof choices)[number]
 
 /** Bars on an interactive terminal, plain lines in CI or a pipe. */
-export const modeFor = (json: boolean): Mode =>
-  json ? "none" : process.stderr.isTTY === true && process.env.CI === undefined ? "bar" : "lines"
+export const modeFor = (json: boolean, choice: Choice = "auto"): Mode =>
+  choice !== "auto" ? choice : json ? "none" : process.stderr.isTTY === true && process.env.CI === undefined ? "bar" : "lines"
 
 const seconds = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`)
 
@@ -54,6 +59,8 @@ export const layer = (pipeline: Pipeline.Pipeline, mode: Mode) =>
           if (bar !== undefined) {
             const elapsed = (Date.now() - started) / 1000
             bar.update(done, { speed: elapsed > 0 ? Math.round((done - resumedRows) / elapsed) : 0 })
+          } else if (mode === "batches") {
+            process.stderr.write(`${event.entity}: batch ${event.batch} committed, ${done.toLocaleString("en-GB")} of ${total.toLocaleString("en-GB")} rows\n`)
           } else if (Date.now() - lastLine >= 5_000) {
             lastLine = Date.now()
             line(event.entity, done)

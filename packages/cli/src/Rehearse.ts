@@ -40,6 +40,7 @@ export interface Options {
   readonly enforceGates: boolean
   /** Where a generated estate's manifest of injected defects is kept. */
   readonly manifest: string
+  readonly progress: Progress.Choice
 }
 
 const legacyHasEstate = (table: string) =>
@@ -107,7 +108,7 @@ export const rehearse = (options: Options) =>
       batchSize: options.batchSize,
       codeVersion: CodeVersion.current(version),
       parameters: selected.parameters
-    }).pipe(Effect.provide(Progress.layer(selected.pipeline, Progress.modeFor(options.json))))
+    }).pipe(Effect.provide(Progress.layer(selected.pipeline, Progress.modeFor(options.json, options.progress))))
     const target = yield* Databases.TargetDatabase
     if (!options.json) {
       yield* Console.log(

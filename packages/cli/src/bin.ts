@@ -6,6 +6,7 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import * as Config_ from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import { Command, Flag } from "effect/cli"
 import { Databases, Purge } from "@handover/core"
 import { Masking } from "@handover/report"
@@ -13,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Config from "./Config.ts"
 import { reconcile } from "./ReconcileCommand.ts"
 import * as Pipelines from "./Pipelines.ts"
+import * as Progress from "./Progress.ts"
 import { type PipelineName, pipelines } from "./Pipelines.ts"
 import { generateEstate, rehearse, version } from "./Rehearse.ts"
 import * as ReportCommand from "./ReportCommand.ts"
@@ -59,6 +61,7 @@ const rehearsalOptions = (
     readonly reveal: Option.Option<Masking.Reveal>
     readonly reports: Option.Option<string>
     readonly gates: "enforce" | "report"
+    readonly progress: Progress.Choice
   },
   config: Config.Resolved,
   migrateOnly: boolean
@@ -79,7 +82,8 @@ const rehearsalOptions = (
   reveal: option(flags.reveal) ?? config.reveal,
   gates: config.gates,
   enforceGates: flags.gates === "enforce",
-  manifest: flags.manifest
+  manifest: flags.manifest,
+  progress: flags.progress
 })
 
 const rehearseFlags = {
@@ -96,6 +100,10 @@ const rehearseFlags = {
   gates: Flag.Literals("gates", ["enforce", "report"] as const).pipe(
     Flag.withDescription("enforce: a failed gate exits 1; report: gates are only written into the reports"),
     Flag.withDefault("enforce")
+  ),
+  progress: Flag.Literals("progress", Progress.choices).pipe(
+    Flag.withDescription("progress on standard error: auto (a bar on a terminal, lines otherwise, none with --json), bar, lines, batches (a line per committed batch) or none"),
+    Flag.withDefault("auto")
   )
 }
 
@@ -236,6 +244,8 @@ Command.make("handover").pipe(
       }))
     )
   ),
+  // warnings (a batch tried again after its connection dropped) go to standard error, with the progress
+  Effect.provideService(Logger.LogToStderr, true),
   Effect.provide(NodeServices.layer),
   NodeRuntime.runMain
 )
