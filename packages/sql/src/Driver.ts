@@ -2,6 +2,7 @@
  * The one interface every dialect implements: queries, transactions, text reads and bulk writes.
  */
 import type { Kysely } from "kysely"
+import { decodeBatches } from "./CopyText.ts"
 import type { KeysetPage, SqlDialect } from "./SqlDialect.ts"
 import type { Table } from "./Table.ts"
 
@@ -29,6 +30,8 @@ export interface Driver extends Connection {
   readonly transaction: <A>(f: (connection: Connection) => Promise<A>) => Promise<A>
   /** A keyset read as one `COPY (...) TO STDOUT` in text format, where the dialect has it. */
   readonly copyOut: ((page: KeysetPage) => AsyncIterable<Uint8Array>) | undefined
+  /** Any query without parameters as one `COPY (...) TO STDOUT` in text format, where the dialect has it. */
+  readonly copyQuery?: ((sql: string) => AsyncIterable<Uint8Array>) | undefined
   readonly close: () => Promise<void>
 }
 
@@ -51,6 +54,19 @@ export const selectWhereOneOf = (
     const order = statement.orderBy === undefined ? "" : ` ORDER BY ${statement.orderBy}`
     return driver.queryText(`${statement.select} WHERE ${where}${order}`, [...statement.params, ...condition.params])
   }, driver.dialect.maxOneOf)
+
+/**
+ * The rows of a query without parameters in batches, every value as text: streamed through COPY where the dialect
+ * has it, so that memory holds one batch; read whole and then handed out in batches elsewhere.
+ */
+export async function* queryBatches(driver: Driver, sql: string, batchSize: number): AsyncGenerator<ReadonlyArray<TextRow>> {
+  if (driver.copyQuery !== undefined) {
+    yield* decodeBatches(driver.copyQuery(sql), batchSize)
+    return
+  }
+  const rows = await driver.queryText(sql)
+  for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize)
+}
 
 /** Runs a query over values in parts small enough for one IN list each, and collects what every part returns. */
 export const inParts = async <A, B>(

@@ -123,6 +123,20 @@ for (const target of targets) {
     )
 
     test.prop([keysArb, fc.array(payloadArb, { maxLength: 5 }), fc.integer({ min: 1, max: 7 })], { numRuns: runs })(
+      "a query read in batches (streamed through COPY where the database has it) gives the rows a plain read gives",
+      async (keys, payloads, size) => {
+        const d = driver!
+        await fill(d, keys, payloads)
+        const query = `SELECT ${columns.map(d.dialect.quoteIdentifier).join(", ")} FROM ${d.dialect.qualify(composite)} ORDER BY ${
+          key.map(d.dialect.quoteIdentifier).join(", ")
+        }`
+        const batches = await collect(Driver.queryBatches(d, query, size))
+        batches.forEach((batch) => assert.isAtMost(batch.length, size))
+        assert.deepStrictEqual(batches.flat(), await d.queryText(query))
+      }
+    )
+
+    test.prop([keysArb, fc.array(payloadArb, { maxLength: 5 }), fc.integer({ min: 1, max: 7 })], { numRuns: runs })(
       "pages return every row once, in the database's ORDER BY",
       async (keys, payloads, limit) => {
         const d = driver!

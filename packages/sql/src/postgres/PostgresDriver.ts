@@ -52,6 +52,20 @@ export const make = (options: Options): Driver => {
       client.release(broken ?? lost.get(client))
     }
   }
+  const copyQuery = (sql: string): AsyncIterable<Uint8Array> => ({
+    [Symbol.asyncIterator]: async function*() {
+      const client = await pool.connect()
+      let completed = false
+      try {
+        const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`))
+        for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk
+        completed = true
+      } finally {
+        // a COPY abandoned half way leaves the connection unusable: discard it
+        client.release(completed ? undefined : true)
+      }
+    }
+  })
   return {
     dialect,
     kysely,
@@ -74,20 +88,8 @@ export const make = (options: Options): Driver => {
           throw error
         }
       }),
-    copyOut: (page) => ({
-      [Symbol.asyncIterator]: async function*() {
-        const client = await pool.connect()
-        let completed = false
-        try {
-          const stream = client.query(copyTo(`COPY (${PostgresSql.keysetSelect(page, true).sql}) TO STDOUT`))
-          for await (const chunk of stream as AsyncIterable<Uint8Array>) yield chunk
-          completed = true
-        } finally {
-          // a COPY abandoned half way leaves the connection unusable: discard it
-          client.release(completed ? undefined : true)
-        }
-      }
-    }),
+    copyOut: (page) => copyQuery(PostgresSql.keysetSelect(page, true).sql),
+    copyQuery,
     // Kysely ends the pool only if it used it; a driver that answered only its first query still holds a client
     close: async () => {
       await kysely.destroy()

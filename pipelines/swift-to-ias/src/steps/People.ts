@@ -209,6 +209,63 @@ const flagConflicts = async (context: Pipeline.AfterStepContext) => {
   })
 }
 
+/** How many clients one pass of the likely-duplicate search holds in memory at most (about). */
+const clientsPerPass = 200_000
+
+/** FNV-1a: a cheap, well-spread hash of a block, to share the blocks out between passes. */
+const hashOf = (text: string): number => {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h >>> 0
+}
+
+const swapped = (a: string, b: string) => a.slice(0, 4) === b.slice(0, 4) && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)
+
+/**
+ * Pairs of clients in one block (the sound of the surname and the postcode) with the same date of birth, or day and
+ * month swapped, and not both with a valid NHS number. The rows (client number, surname, date of birth, NHS number,
+ * postcode; a client once for each of its addresses) are read once a pass; each pass keeps the blocks whose hash
+ * falls to it, so the pairs are the same however many passes there are.
+ */
+export const likelyDuplicatePairs = async (
+  read: () => AsyncIterable<ReadonlyArray<Driver.TextRow>>,
+  passes: number,
+  today: string
+): Promise<Array<{ readonly a: string; readonly b: string; readonly sameDob: boolean }>> => {
+  const pairs: Array<{ readonly a: string; readonly b: string; readonly sameDob: boolean }> = []
+  for (let pass = 0; pass < passes; pass++) {
+    const blocks = new Map<string, Array<{ key: string; dob: string; hasNhs: boolean }>>()
+    const seen = new Set<string>()
+    for await (const batch of read()) {
+      for (const [clientNo, surname, dobText, nhsText, postcode] of batch) {
+        if (surname == null || postcode == null) continue
+        const block = `${soundex(surname)}|${postcode.toUpperCase().replace(/\s+/g, "")}`
+        if (passes > 1 && hashOf(block) % passes !== pass) continue
+        const key = String(clientNo)
+        const id = `${key}|${block}`
+        if (seen.has(id)) continue
+        const dob = LegacyDate.parse(dobText ?? null, { today })
+        if (dob._tag !== "Date") continue
+        seen.add(id)
+        const list = blocks.get(block) ?? []
+        list.push({ key, dob: dob.date, hasNhs: NhsNumber.parse(nhsText ?? null)._tag === "Valid" })
+        blocks.set(block, list)
+      }
+    }
+    for (const list of blocks.values()) {
+      for (let i = 0; i < list.length; i++) {
+        for (let j = i + 1; j < list.length; j++) {
+          const a = list[i]!, b = list[j]!
+          // two valid NHS numbers tell two people apart; without one on either side only a person can decide
+          if (a.key === b.key || (a.hasNhs && b.hasNhs) || !(a.dob === b.dob || swapped(a.dob, b.dob))) continue
+          pairs.push({ a: a.key, b: b.key, sameDob: a.dob === b.dob })
+        }
+      }
+    }
+  }
+  return pairs
+}
+
 /** Puts pairs of likely duplicates without an NHS number on the review queue, and flags both rows. */
 const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
   const control = ControlSchema.tables(context.controlSchema)
@@ -216,49 +273,30 @@ const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
   const clients = Table.inSchema(LegacyTables.client, context.legacySchema)
   const addresses = Table.inSchema(LegacyTables.address, context.legacySchema)
   const t = context.target
-  const loaded = new Set(
-    (await t.queryText(
-      `SELECT legacy_key FROM ${t.dialect.qualify(control.xref)} WHERE run_id = ${t.dialect.placeholder(1)} AND entity = ${t.dialect.placeholder(2)} AND outcome = 'loaded'`,
-      [context.runId, "client"]
-    )).map((x) => String(x[0]))
-  )
-  const rows = await l.queryText(
-    `SELECT c.client_no, c.surname, c.dob_text, c.nhs_no_text, a.postcode_text FROM ${l.dialect.qualify(clients)} c ` +
-      `LEFT JOIN ${l.dialect.qualify(addresses)} a ON a.client_no = c.client_no ORDER BY c.client_no`
-  )
   const today = context.parameters.cutoverDate ?? "2026-03-31"
-  const blocks = new Map<string, Array<{ key: string; dob: string; hasNhs: boolean }>>()
-  const seen = new Set<string>()
-  for (const [clientNo, surname, dobText, nhsText, postcode] of rows) {
-    const key = String(clientNo)
-    if (!loaded.has(key) || surname == null || postcode == null) continue
-    const dob = LegacyDate.parse(dobText ?? null, { today })
-    if (dob._tag !== "Date") continue
-    const block = `${soundex(surname)}|${postcode.toUpperCase().replace(/\s+/g, "")}`
-    const id = `${key}|${block}`
-    if (seen.has(id)) continue
-    seen.add(id)
-    const list = blocks.get(block) ?? []
-    list.push({ key, dob: dob.date, hasNhs: NhsNumber.parse(nhsText ?? null)._tag === "Valid" })
-    blocks.set(block, list)
-  }
-  const swapped = (a: string, b: string) => a.slice(0, 4) === b.slice(0, 4) && a.slice(5, 7) === b.slice(8, 10) && a.slice(8, 10) === b.slice(5, 7)
+  const [count] = await l.queryText(`SELECT COUNT(*) FROM ${l.dialect.qualify(clients)}`)
+  // Blocks are built in passes, each keeping the blocks whose hash falls to it, so that memory holds a share of the
+  // clients at a time however many there are; every pass streams the same rows.
+  const passes = Math.max(1, Math.ceil(Number(count?.[0] ?? 0) / clientsPerPass))
+  const joined = `SELECT c.client_no, c.surname, c.dob_text, c.nhs_no_text, a.postcode_text FROM ${l.dialect.qualify(clients)} c ` +
+    `LEFT JOIN ${l.dialect.qualify(addresses)} a ON a.client_no = c.client_no ORDER BY c.client_no`
+  const pairs = await likelyDuplicatePairs(() => Driver.queryBatches(l, joined, 10_000), passes, today)
+  // only clients this run loaded (not merged, quarantined or excluded) go on the queue
+  const loaded = new Set((await Driver.selectWhereOneOf(t, {
+    select: `SELECT legacy_key FROM ${t.dialect.qualify(control.xref)}`,
+    where: `run_id = ${t.dialect.placeholder(1)} AND entity = ${t.dialect.placeholder(2)} AND outcome = 'loaded'`,
+    params: [context.runId, "client"]
+  }, "legacy_key", [...new Set(pairs.flatMap((p) => [p.a, p.b]))])).map((x) => String(x[0])))
   const review: Array<ReadonlyArray<Driver.SqlValue>> = []
   const flags: Array<ReadonlyArray<Driver.SqlValue>> = []
   const flagged = new Set<string>()
-  for (const list of blocks.values()) {
-    for (let i = 0; i < list.length; i++) {
-      for (let j = i + 1; j < list.length; j++) {
-        const a = list[i]!, b = list[j]!
-        // two valid NHS numbers tell two people apart; without one on either side only a person can decide
-        if (a.key === b.key || (a.hasNhs && b.hasNhs) || !(a.dob === b.dob || swapped(a.dob, b.dob))) continue
-        review.push([context.runId, "client", b.key, a.key, r.likelyDuplicate.id, a.dob === b.dob ? "same surname sound, postcode and date of birth" : "same surname sound and postcode, day and month of birth swapped"])
-        for (const k of [a.key, b.key]) {
-          if (flagged.has(k)) continue
-          flagged.add(k)
-          flags.push([context.runId, "client", k, 101, r.likelyDuplicate.id, "surname", "warning", "a likely duplicate without an NHS number: on the review queue"])
-        }
-      }
+  for (const { a, b, sameDob } of pairs) {
+    if (!loaded.has(a) || !loaded.has(b)) continue
+    review.push([context.runId, "client", b, a, r.likelyDuplicate.id, sameDob ? "same surname sound, postcode and date of birth" : "same surname sound and postcode, day and month of birth swapped"])
+    for (const k of [a, b]) {
+      if (flagged.has(k)) continue
+      flagged.add(k)
+      flags.push([context.runId, "client", k, 101, r.likelyDuplicate.id, "surname", "warning", "a likely duplicate without an NHS number: on the review queue"])
     }
   }
   await t.transaction(async (c) => {
