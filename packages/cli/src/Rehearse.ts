@@ -2,7 +2,7 @@
  * `handover rehearse`: the whole rehearsal in one command: generate (or reuse) a legacy estate, migrate it, reconcile
  * the run, write the reports and apply the gates.
  */
-import { Counts, Databases, Rehearsal } from "@handover/core"
+import { Counts, Databases, ForeignRows, Rehearsal } from "@handover/core"
 import { ExampleEstate, SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -41,6 +41,8 @@ export interface Options {
   /** Where a generated estate's manifest of injected defects is kept. */
   readonly manifest: string
   readonly progress: Progress.Choice
+  /** Load even when the target tables hold rows no Handover rehearsal loaded (a new run deletes them). */
+  readonly allowForeignRows: boolean
 }
 
 const legacyHasEstate = (table: string) =>
@@ -101,6 +103,10 @@ export const generateEstate = (options: EstateOptions) =>
 export const rehearse = (options: Options) =>
   Effect.gen(function*() {
     const selected = Pipelines.select(options.pipeline, options.cutoverDate)
+    // a target whose tables hold rows Handover did not write is someone else's: a new run would empty them
+    if (!options.allowForeignRows) {
+      yield* ForeignRows.refuse(yield* Databases.TargetDatabase, selected.pipeline, { targetSchema: selected.targetSchema })
+    }
     if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) yield* generateEstate(options)
     const result = yield* Rehearsal.run(selected.pipeline, {
       rehearsal: options.rehearsal,

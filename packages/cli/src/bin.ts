@@ -62,6 +62,7 @@ const rehearsalOptions = (
     readonly reports: Option.Option<string>
     readonly gates: "enforce" | "report"
     readonly progress: Progress.Choice
+    readonly allowForeignRows: boolean
   },
   config: Config.Resolved,
   migrateOnly: boolean
@@ -83,7 +84,8 @@ const rehearsalOptions = (
   gates: config.gates,
   enforceGates: flags.gates === "enforce",
   manifest: flags.manifest,
-  progress: flags.progress
+  progress: flags.progress,
+  allowForeignRows: flags.allowForeignRows
 })
 
 const rehearseFlags = {
@@ -104,6 +106,10 @@ const rehearseFlags = {
   progress: Flag.Literals("progress", Progress.choices).pipe(
     Flag.withDescription("progress on standard error: auto (a bar on a terminal, lines otherwise, none with --json), bar, lines, batches (a line per committed batch) or none"),
     Flag.withDefault("auto")
+  ),
+  allowForeignRows: Flag.Boolean("allow-foreign-rows").pipe(
+    Flag.withDescription("load even though the target tables hold rows no Handover rehearsal loaded; a new run deletes them"),
+    Flag.withDefault(false)
   )
 }
 
