@@ -141,8 +141,8 @@ const runTrial = async (dialect: Dialect, cwd: string, expected: State, totalBat
     let committed = 0
     let kills = 0
     for (const k of plan.kills) {
-      // leave at least one batch to go, so the kill lands before the run ends
-      const left = totalBatches - committed - 1
+      // leave a few batches to go, so the kill lands before the run ends
+      const left = totalBatches - committed - 3
       if (left < 1) break
       const kill = { afterBatches: Math.floor(k.at * left), delayMs: k.delayMs }
       const outcome = await migrate(dialect.legacyUrl, target.url, cwd, kill)
