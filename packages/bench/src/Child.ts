@@ -14,16 +14,26 @@ const [mode, ...args] = process.argv.slice(2)
 
 const migrate = (legacyUrl: string, targetUrl: string) =>
   Effect.gen(function*() {
-    const steps: Array<{ entity: string; rows: number; ms: number }> = []
+    const steps: Array<{ entity: string; rows: number; ms: number; afterMs: number }> = []
+    // the work after a step (likely duplicates, carer links) is timed apart from the load itself
+    const afterMs = new Map<string, number>()
+    const afterStep = Object.fromEntries(Object.entries(SwiftPipeline.pipeline.afterStep ?? {}).map(([entity, work]) => [
+      entity,
+      async (context: Parameters<typeof work>[0]) => {
+        const t0 = performance.now()
+        await work(context)
+        afterMs.set(entity, performance.now() - t0)
+      }
+    ]))
     let started = 0
     const observer = Layer.succeed(Rehearsal.Observer, {
       stepStarted: () => Effect.sync(() => void (started = performance.now())),
       beforeCommit: () => Effect.void,
       batchCommitted: () => Effect.void,
-      stepFinished: (event) => Effect.sync(() => void steps.push({ entity: event.entity, rows: event.counts.read, ms: performance.now() - started }))
+      stepFinished: (event) => Effect.sync(() => void steps.push({ entity: event.entity, rows: event.counts.read, ms: performance.now() - started, afterMs: afterMs.get(event.entity) ?? 0 }))
     })
     const t0 = performance.now()
-    yield* Rehearsal.run(SwiftPipeline.pipeline, {
+    yield* Rehearsal.run({ ...SwiftPipeline.pipeline, afterStep }, {
       rehearsal: "bench",
       targetSchema: "ias",
       batchSize: 5_000,
