@@ -210,7 +210,7 @@ const flagConflicts = async (context: Pipeline.AfterStepContext) => {
 }
 
 /** How many clients one pass of the likely-duplicate search holds in memory at most (about). */
-const clientsPerPass = 200_000
+const clientsPerPass = 100_000
 
 /** FNV-1a: a cheap, well-spread hash of a block, to share the blocks out between passes. */
 const hashOf = (text: string): number => {
