@@ -37,6 +37,14 @@ describe("likely duplicates", () => {
     }
   )
 
+  test.prop([rowsArb.chain((rows) => fc.tuple(fc.constant(rows), fc.shuffledSubarray(rows, { minLength: rows.length }))), fc.integer({ min: 1, max: 4 })], { numRuns: runs * 5 })(
+    "the same pairs, in the same order and the same way round, whatever order the rows come in",
+    async ([rows, shuffled], passes) => {
+      const inOrder = await People.likelyDuplicatePairs(read(rows, 5), passes, "2026-03-31")
+      assert.deepStrictEqual(await People.likelyDuplicatePairs(read(shuffled, 3), passes, "2026-03-31"), inOrder)
+    }
+  )
+
   test.prop([fc.integer({ min: 2, max: 6 })], { numRuns: 5 })("finds a pair with swapped day and month, and not two valid NHS numbers", async (passes) => {
     const rows = [
       ["1", "Smith", "1950-03-04", null, "AB1 2CD"],

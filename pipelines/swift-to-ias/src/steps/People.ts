@@ -258,12 +258,20 @@ export const likelyDuplicatePairs = async (
           const a = list[i]!, b = list[j]!
           // two valid NHS numbers tell two people apart; without one on either side only a person can decide
           if (a.key === b.key || (a.hasNhs && b.hasNhs) || !(a.dob === b.dob || swapped(a.dob, b.dob))) continue
-          pairs.push({ a: a.key, b: b.key, sameDob: a.dob === b.dob })
+          // the earlier client first, whatever order the rows came in, so that every rehearsal queues the same pair
+          const [first, second] = byClientNumber(a.key, b.key) <= 0 ? [a.key, b.key] : [b.key, a.key]
+          pairs.push({ a: first, b: second, sameDob: a.dob === b.dob })
         }
       }
     }
   }
-  return pairs
+  return pairs.sort((x, y) => byClientNumber(x.a, y.a) || byClientNumber(x.b, y.b))
+}
+
+/** Client numbers in numeric order (as text, in code-point order if either is not a number). */
+const byClientNumber = (x: string, y: string): number => {
+  const [m, n] = [Number(x), Number(y)]
+  return Number.isFinite(m) && Number.isFinite(n) && m !== n ? m - n : x < y ? -1 : x > y ? 1 : 0
 }
 
 /** Puts pairs of likely duplicates without an NHS number on the review queue, and flags both rows. */
@@ -279,7 +287,7 @@ const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
   // clients at a time however many there are; every pass streams the same rows.
   const passes = Math.max(1, Math.ceil(Number(count?.[0] ?? 0) / clientsPerPass))
   const joined = `SELECT c.client_no, c.surname, c.dob_text, c.nhs_no_text, a.postcode_text FROM ${l.dialect.qualify(clients)} c ` +
-    `LEFT JOIN ${l.dialect.qualify(addresses)} a ON a.client_no = c.client_no ORDER BY c.client_no`
+    `LEFT JOIN ${l.dialect.qualify(addresses)} a ON a.client_no = c.client_no`
   const pairs = await likelyDuplicatePairs(() => Driver.queryBatches(l, joined, 10_000), passes, today)
   // only clients this run loaded (not merged, quarantined or excluded) go on the queue
   const loaded = new Set((await Driver.selectWhereOneOf(t, {
