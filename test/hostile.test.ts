@@ -192,9 +192,14 @@ const hostileRun = (mode: Hostile.Mode) => () =>
   })
 
 /** Marks that stand, in the stored legacy rows, for text only SQL Server can hold; the reading driver swaps them. */
-const unstorable: ReadonlyArray<readonly [string, string]> = [["⟦nul⟧", "\u0000"], ["⟦high⟧", "\ud83d"], ["⟦low⟧", "\ude00"]]
+const unstorable: ReadonlyArray<readonly [string, string, RegExp]> = [
+  ["⟦nul⟧", "\u0000", /\u0000/g],
+  // only halves standing alone: the same code unit inside a whole pair (an emoji) is ordinary text
+  ["⟦high⟧", "\ud83d", /\ud83d(?![\udc00-\udfff])/g],
+  ["⟦low⟧", "\ude00", /(?<![\ud800-\udbff])\ude00/g]
+]
 const reveal = (text: string) => unstorable.reduce((t, [mark, raw]) => t.replaceAll(mark, raw), text)
-const hide = (text: string) => unstorable.reduce((t, [mark, raw]) => t.replaceAll(raw, mark), text)
+const hide = (text: string) => unstorable.reduce((t, [mark, , alone]) => t.replace(alone, mark), text)
 
 /** The same database read as SQL Server would return it: marks become NUL characters and halves of surrogate pairs. */
 const asSqlServerHolds = (db: Database.Database): Database.Database =>
@@ -243,7 +248,8 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
         const t = yield* template(db)
         let marked = 0
         const marks = fc.tuple(fc.constantFrom(...unstorable.map(([m]) => m)), fc.string({ maxLength: 4 }))
-          .map(([mark, text]) => `${text}${mark}`)
+          // never two marks side by side: a high half and a low half together would make one whole character
+          .map(([mark, text]) => `${text}-${mark}`)
         yield* Effect.promise(() =>
           fc.assert(
             fc.asyncProperty(hostileEstate(t, "text"), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), marks), { minLength: 1, maxLength: 12 }), fc.integer({ min: 3, max: 50 }), (hostile, picks, batchSize) =>
