@@ -2,7 +2,9 @@
 /**
  * The `handover` command.
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+// the two modules the command needs, not the package's index, which loads an HTTP client and server besides
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Config_ from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"

@@ -7,7 +7,6 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as ConnectionUrl from "./ConnectionUrl.ts"
 import type { Driver } from "./Driver.ts"
-import * as MssqlDriver from "./mssql/MssqlDriver.ts"
 import * as PgliteDriver from "./pglite/PgliteDriver.ts"
 import * as PostgresDriver from "./postgres/PostgresDriver.ts"
 import type { SqlDialect } from "./SqlDialect.ts"
@@ -56,7 +55,8 @@ const openDriver = (url: ConnectionUrl.ConnectionUrl): Promise<Driver> => {
     case "pglite":
       return PgliteDriver.make({ dataDir: url.dataDir })
     case "mssql":
-      return MssqlDriver.make({
+      // loaded only when a SQL Server is opened: half a second of every command's start otherwise
+      return import("./mssql/MssqlDriver.ts").then((MssqlDriver) => MssqlDriver.make({
         server: url.server,
         port: url.port,
         database: url.database,
@@ -64,7 +64,7 @@ const openDriver = (url: ConnectionUrl.ConnectionUrl): Promise<Driver> => {
         password: Redacted.value(url.password),
         encrypt: url.encrypt,
         trustServerCertificate: url.trustServerCertificate
-      })
+      }))
   }
 }
 
