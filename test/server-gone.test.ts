@@ -60,18 +60,24 @@ describe("a database out of reach", () => {
       assert.strictEqual(idle.code, 0)
 
       const closedPort = `postgres://handover:${password}@127.0.0.1:1/legacy`
-      const cases: Array<{ readonly name: string; readonly args: ReadonlyArray<string>; readonly expect: RegExp }> = []
+      const cases: Array<{ readonly name: string; readonly args: ReadonlyArray<string>; readonly expect: RegExp; readonly secret?: string }> = []
       for (const args of commands(closedPort, closedPort.replace("/legacy", "/target"))) {
         cases.push({ name: `${args[0]}, nothing listening`, args, expect: /cannot connect to postgres:\/\/handover:\*\*\*@127\.0\.0\.1:1\/(legacy|target): .*ECONNREFUSED/ })
       }
       if (TestDatabase.dialects().includes("postgres")) {
         // the legacy database is there, the target is not: the legacy connection must be closed, not waited out
         const legacy = (yield* TestDatabase.freshPostgres).url
+        // the server's own password where it wants one (as in CI), else ours, which a trusting server ignores
         const server = new URL(TestDatabase.postgresAdminUrl())
-        server.password = password
+        if (server.password === "") server.password = password
         server.pathname = "/handover_no_such_database"
         for (const args of commands(legacy, server.href)) {
-          cases.push({ name: `${args[0]}, no such database`, args, expect: /cannot connect to postgres:\/\/.*:\*\*\*@.*\/handover_no_such_database: database "handover_no_such_database" does not exist/ })
+          cases.push({
+            name: `${args[0]}, no such database`,
+            args,
+            expect: /cannot connect to postgres:\/\/.*:\*\*\*@.*\/handover_no_such_database: database "handover_no_such_database" does not exist/,
+            secret: decodeURIComponent(server.password)
+          })
         }
       }
       cases.push({
@@ -86,7 +92,7 @@ describe("a database out of reach", () => {
       for (const o of outcomes) {
         const said = `${o.name}: exit ${o.code} after ${o.ms} ms (idle ${idle.ms} ms)\nstdout: ${o.stdout}\nstderr: ${o.stderr}`
         assert.strictEqual(o.code, 2, said)
-        assert.notInclude(o.stdout + o.stderr, password, said)
+        assert.notInclude(o.stdout + o.stderr, o.secret ?? password, said)
         assert.strictEqual(o.stdout, "", said)
         const lines = o.stderr.trimEnd().split("\n")
         assert.strictEqual(lines.length, 1, said)
