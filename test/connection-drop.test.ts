@@ -1,5 +1,5 @@
 /**
- * A dropped connection in the middle of a batch, on the PostgreSQL server: the session that carries a batch's
+ * A dropped connection in the middle of a batch, on the PostgreSQL server: the backend that carries a batch's
  * transaction is terminated from another connection just before the batch commits (inside the Observer's
  * `beforeCommit`, on the first attempt only), at batches chosen at random from a seed. Each such batch must be rolled
  * back, retried once after a wait, and committed once; the run must go on to a complete load that keeps the
@@ -49,7 +49,7 @@ const dropping = (chosen: ReadonlySet<number>, terminate: () => Promise<number>)
         if (attempt === 1) order.push(batch)
         if (attempt === 1 && chosen.has(order.length)) {
           const terminated = await terminate()
-          assert.strictEqual(terminated, 1, `one session holds ${batch} open`)
+          assert.strictEqual(terminated, 1, `one connection holds ${batch} open`)
           dropped.push(batch)
         }
       }),
@@ -77,7 +77,7 @@ describe.skipIf(!TestDatabase.dialects().includes("postgres"))("a connection dro
       // the batches to drop, by their place in the run
       const chosen = new Set(fc.sample(fc.uniqueArray(fc.integer({ min: 1, max: batches }), { minLength: drops, maxLength: drops }), { seed, numRuns: 1 })[0]!)
       const admin = yield* Database.openUrl(target.url)
-      // the batch's session is the one idle inside a transaction: its statements are sent, its COMMIT not yet
+      // the batch's backend is the one idle inside a transaction: its statements are sent, its COMMIT not yet
       const terminate = async () =>
         (await admin.driver.query(
           "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()"

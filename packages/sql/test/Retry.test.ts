@@ -1,8 +1,8 @@
 /**
  * Retries of work a lost connection interrupted: which errors of each dialect mean a lost connection (shapes the
- * drivers really raise, and on the PostgreSQL server a session really terminated), and the retry itself — bounded
+ * drivers really raise, and on the PostgreSQL server a backend really terminated), and the retry itself — bounded
  * attempts, exponential waits with jitter, only lost connections retried, a commit that went through not repeated.
- * On the server: a transaction whose session is terminated between two statements fails with a lost connection,
+ * On the server: a transaction whose backend is terminated between two statements fails with a lost connection,
  * the process survives it, and the dead client is discarded, never handed out again.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -196,7 +196,7 @@ describe("retryTransient", () => {
     }))
 })
 
-describe.skipIf(!testsDialect("postgres"))("a session terminated on the PostgreSQL server", () => {
+describe.skipIf(!testsDialect("postgres"))("a backend terminated on the PostgreSQL server", () => {
   let db: FreshDatabase
   let driver: Driver
   const admin = () => new pg.Client({ connectionString: db.url })

@@ -36,7 +36,7 @@ export const make = (options: Options): Driver => {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 })
   // an idle client whose server went away must not crash the process
   pool.on("error", () => {})
-  // nor a client in use between two statements (the server ended its session, the network dropped): the error
+  // nor a client in use between two statements (the server ended its connection, the network dropped): the error
   // reaches the next statement on it instead, and the client is discarded when it is released
   const lost = new WeakMap<pg.PoolClient, Error>()
   pool.on("connect", (client) => client.on("error", (error) => lost.set(client as pg.PoolClient, error)))
