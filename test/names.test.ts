@@ -9,7 +9,8 @@ import { assert, layer } from "@effect/vitest"
 import { Databases, Purge, Rehearsal } from "@handover/core"
 import { ExampleEstate } from "@handover/fixtures"
 import { Reconcile } from "@handover/reconcile"
-import { ControlSchema, type Database } from "@handover/sql"
+import { LegacyTables } from "@handover/pipeline-example"
+import { ControlSchema, Table, type Database, type Driver } from "@handover/sql"
 import { HostileNames, TestDatabase } from "@handover/testkit"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -98,6 +99,39 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
         const quoted = yield* Rehearsal.run(pipeline, { ...options("quoted", 25), legacySchema: hostile })
         assert.deepStrictEqual(quoted.steps, plain.steps)
         yield* TestDatabase.resetSchemas(db, [hostile])
+      }))
+
+    it.effect("a legacy table without a primary key whose keys repeat or are empty is refused, naming them, before anything is written", () =>
+      Effect.gen(function*() {
+        const db = yield* TestDatabase.TestDatabase
+        const client = Table.inSchema({ ...LegacyTables.client, primaryKey: [], columns: LegacyTables.client.columns.map((c) => ({ ...c, nullable: true })) }, legacySchema)
+        const row = (no: number | null, name: string) => [no, name, "Smith", "1950-01-01", null, "F", "ASC", null]
+        const load = (rows: ReadonlyArray<ReadonlyArray<Driver.SqlValue>>) =>
+          Effect.gen(function*() {
+            yield* reset(db)
+            yield* db.use("an extract without a key", async (d) => {
+              await d.query(d.dialect.createSchema(legacySchema))
+              await d.query(d.dialect.createTable(client))
+              await d.query(d.dialect.createTable(Table.inSchema(LegacyTables.carePackage, legacySchema)))
+              await d.transaction((c) => c.writeRows(client, rows))
+            })
+          })
+        for (const [rows, shown] of [
+          [[row(7, "Ann"), row(8, "Bea"), row(7, "Cat")], "\"7\""],
+          [[row(7, "Ann"), row(null, "Bea")], "NULL"]
+        ] as const) {
+          yield* load(rows)
+          const error = failureOf(yield* Effect.exit(Rehearsal.run(pipeline, options("repeats", 1))))
+          assert.strictEqual(error._tag, "InvalidName", error.message)
+          assert.include(error.message ?? "", `the legacy table "ex_client" has keys (client_no)`)
+          assert.include(error.message ?? "", `such as ${shown}`)
+          const schemas = yield* db.use("schemas", (d) => d.queryText("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname IN ($1, $2)", [targetSchema, controlSchema]))
+          assert.deepStrictEqual(schemas, [])
+        }
+        // the same extract with every key once migrates, primary key or not
+        yield* load([row(7, "Ann"), row(8, "Bea"), row(9, "Cat")])
+        const result = yield* Rehearsal.run(pipeline, options("repeats", 1))
+        assert.strictEqual(result.steps.find((s) => s.entity === "client")!.counts.read, 3)
       }))
 
     it.effect("a legacy table the pipeline reads that is not in the legacy schema is named before anything is written", () =>

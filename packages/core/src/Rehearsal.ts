@@ -582,8 +582,8 @@ export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Opti
   const target = yield* TargetDatabase
   const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
   // configured names, before any statement uses them: schemas it creates are plain identifiers, the legacy schema and
-  // tables are in the legacy database's catalogue
-  yield* Names.checkMigration(legacy, target, { ...options, controlSchema }, pipeline.steps.map((s) => s.source.table))
+  // tables are in the legacy database's catalogue, and each table's key is unique
+  yield* Names.checkMigration(legacy, target, { ...options, controlSchema }, pipeline.steps.map((s) => s.source))
   yield* prepareTarget(target, pipeline, options)
   const ledger = Ledger.make(target, controlSchema)
   const hash = configHash(pipeline, options)

@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
 import type { Database, DatabaseError } from "./Database.ts"
 import * as MssqlCatalog from "./mssql/MssqlCatalog.ts"
 import * as PostgresCatalog from "./postgres/PostgresCatalog.ts"
-import type { DialectName, Statement } from "./SqlDialect.ts"
+import type { DialectName, Statement, TableRef } from "./SqlDialect.ts"
 
 export class InvalidName extends Schema.TaggedError<InvalidName>()("InvalidName", {
   /** What the name is for, in the users' words: `target schema`, `legacy table`... */
@@ -24,6 +24,13 @@ export interface Catalogue {
   readonly schemaExists: (schema: string) => Statement
   /** The names, among `tables`, of the tables that exist in the schema (the connection's default when none). */
   readonly tablesIn: (schema: string | undefined, tables: ReadonlyArray<string>) => Statement
+  /** The columns of the table's primary key, one row each (none: the table has no primary key). */
+  readonly primaryKey: (schema: string | undefined, table: string) => Statement
+  /**
+   * Up to five key values that more than one row has, or that are NULL: a read in key order would skip or repeat them.
+   * The table must be one the catalogue knows (its name is quoted into the text).
+   */
+  readonly keyProblems: (table: TableRef, key: ReadonlyArray<string>) => string
 }
 
 export const catalogue = (dialect: DialectName): Catalogue => (dialect === "mssql" ? MssqlCatalog.catalogue : PostgresCatalog.catalogue)
@@ -110,6 +117,37 @@ export const existingTables = (
     }
   })
 
+/**
+ * Checks that each legacy table's key (the columns a migration reads it by) is unique and never empty: a table whose
+ * primary key is among those columns, by the catalogue; any other, by looking for a key two rows share. A migration
+ * reads in key order from the last key it committed, so a repeated key would be read twice or skipped. The error
+ * names the table and up to five of its repeated keys.
+ */
+export const uniqueKeys = (
+  database: Database,
+  schema: string | undefined,
+  sources: ReadonlyArray<{ readonly table: string; readonly key: ReadonlyArray<string> }>
+): Effect.Effect<void, InvalidName | DatabaseError> =>
+  Effect.gen(function*() {
+    const c = catalogue(database.dialect.name)
+    for (const source of sources) {
+      const problems = yield* database.use(`check the key of ${source.table}`, async (d) => {
+        const pk = c.primaryKey(schema, source.table)
+        const columns = (await d.query(pk.sql, pk.params)).map((r) => String(Object.values(r)[0]))
+        if (columns.length > 0 && columns.every((k) => source.key.includes(k))) return []
+        return d.queryText(c.keyProblems({ schema, name: source.table }, source.key))
+      })
+      if (problems.length > 0) {
+        const shownKeys = problems.map((r) => r.length === 1 ? (r[0] === null ? "NULL" : shown(r[0]!)) : `(${r.map((v) => (v === null ? "NULL" : shown(v))).join(", ")})`)
+        return yield* new InvalidName({
+          what: "legacy table",
+          message: `the legacy table ${shown(source.table)} has keys (${source.key.join(", ")}) that more than one row shares or that are empty, ` +
+            `such as ${shownKeys.join(", ")}: a migration reads it in key order and needs every key once; give it a primary key or remove the repeats`
+        })
+      }
+    }
+  })
+
 export interface Configured {
   readonly legacySchema?: string | undefined
   readonly targetSchema: string
@@ -119,13 +157,14 @@ export interface Configured {
 /**
  * The configured names of a migration, checked together: the target and control schemas are plain identifiers and
  * differ; the legacy schema, when one is named, and every legacy table the pipeline reads exist in the legacy
- * database's catalogue; on one database, the legacy schema is neither of the other two.
+ * database's catalogue; on one database, the legacy schema is neither of the other two. Tables given with their key
+ * must have every key once.
  */
 export const checkMigration = (
   legacy: Database,
   target: Database,
   names: Configured,
-  legacyTables: ReadonlyArray<string>
+  legacyTables: ReadonlyArray<string | { readonly table: string; readonly key: ReadonlyArray<string> }>
 ): Effect.Effect<void, InvalidName | DatabaseError> =>
   Effect.gen(function*() {
     yield* created("target schema", names.targetSchema)
@@ -142,5 +181,7 @@ export const checkMigration = (
         })
       }
     }
-    yield* existingTables(legacy, "legacy table", names.legacySchema, legacyTables)
+    yield* existingTables(legacy, "legacy table", names.legacySchema, legacyTables.map((t) => (typeof t === "string" ? t : t.table)))
+    // where the keys are given, they must be unique: checked once the tables are known to exist
+    yield* uniqueKeys(legacy, names.legacySchema, legacyTables.flatMap((t) => (typeof t === "string" ? [] : [t])))
   })

@@ -90,6 +90,29 @@ describe("catalogue lookups", () => {
     }
   )
 
+  test.prop([fc.string({ minLength: 1, maxLength: 60 }), fc.string({ minLength: 1, maxLength: 60 })])(
+    "the primary key lookup carries its names as parameters too",
+    (schema, table) => {
+      for (const dialect of ["postgres", "mssql"] as const) {
+        const lookup = Names.catalogue(dialect).primaryKey(schema, table)
+        assert.deepStrictEqual(lookup.params, [schema, table])
+        assert.strictEqual(lookup.sql, Names.catalogue(dialect).primaryKey("s", "t").sql)
+        assert.deepStrictEqual(Names.catalogue(dialect).primaryKey(undefined, table).params, [null, table])
+      }
+    }
+  )
+
+  it("the search for repeated keys quotes the table and key names it was given", () => {
+    assert.strictEqual(
+      Names.catalogue("postgres").keyProblems({ schema: "leg\"acy", name: "t" }, ["a", "b\"c"]),
+      "SELECT \"a\", \"b\"\"c\" FROM \"leg\"\"acy\".\"t\" GROUP BY \"a\", \"b\"\"c\" HAVING COUNT(*) > 1 OR \"a\" IS NULL OR \"b\"\"c\" IS NULL LIMIT 5"
+    )
+    assert.strictEqual(
+      Names.catalogue("mssql").keyProblems({ schema: "leg]acy", name: "t" }, ["a"]),
+      "SELECT TOP (5) CONVERT(nvarchar(max), [a], 121) FROM [leg]]acy].[t] GROUP BY [a] HAVING COUNT(*) > 1 OR [a] IS NULL"
+    )
+  })
+
   it("ask each dialect's own catalogue", () => {
     assert.include(Names.catalogue("postgres").schemaExists("x").sql, "pg_catalog.pg_namespace")
     assert.include(Names.catalogue("pglite").tablesIn("x", ["t"]).sql, "information_schema.tables")
