@@ -7,6 +7,9 @@
  * here from the databases, no target row twice, one run resumed rather than a second one started, and a target and
  * control schema identical to an uninterrupted run's.
  *
+ * On PGlite one embedded database holds both the legacy estate and the target, as the command allows when `--legacy`
+ * and `--target` are the same URL.
+ *
  * `HANDOVER_CRASH_TRIALS_POSTGRES` (default 20) and `HANDOVER_CRASH_TRIALS_PGLITE` (default 3) trials, run
  * `HANDOVER_CRASH_WORKERS` at a time on PostgreSQL (default 2; PGlite trials one at a time); `HANDOVER_CRASH_SEED`
  * repeats a choice of kill points (it is printed on failure).
@@ -19,7 +22,7 @@ import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import fc from "fast-check"
 import { spawn } from "node:child_process"
-import { mkdtemp, rm } from "node:fs/promises"
+import { cp, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -115,12 +118,10 @@ const plans = (count: number, planSeed: number): ReadonlyArray<Plan> =>
 
 interface Dialect {
   readonly name: "postgres" | "pglite"
-  /** The legacy database's URL, with an estate in it. */
-  readonly legacyUrl: string
-  /** A fresh, empty target for one trial; disposed of by `release`. */
-  readonly freshTarget: (worker: number) => Promise<{ readonly url: string; readonly release: () => Promise<void> }>
+  /** A legacy estate and a fresh, empty target for one trial; disposed of by `release`. */
+  readonly freshTarget: (worker: number) => Promise<{ readonly legacyUrl: string; readonly url: string; readonly release: () => Promise<void> }>
   /** Opens the legacy and target databases in this process (after the command has ended). */
-  readonly inspect: <A>(targetUrl: string, f: (legacy: Database.Database, target: Database.Database) => Effect.Effect<A, unknown>) => Promise<A>
+  readonly inspect: <A>(legacyUrl: string, targetUrl: string, f: (legacy: Database.Database, target: Database.Database) => Effect.Effect<A, unknown>) => Promise<A>
 }
 
 interface Trial {
@@ -145,17 +146,17 @@ const runTrial = async (dialect: Dialect, cwd: string, expected: State, totalBat
       const left = totalBatches - committed - 3
       if (left < 1) break
       const kill = { afterBatches: Math.floor(k.at * left), delayMs: k.delayMs }
-      const outcome = await migrate(dialect.legacyUrl, target.url, cwd, kill)
+      const outcome = await migrate(target.legacyUrl, target.url, cwd, kill)
       assert.strictEqual(outcome.signal, "SIGKILL", context(`the command was to be killed after ${kill.afterBatches} batches; it exited ${outcome.code}:\n${tail(outcome.stderr)}`))
       committed += outcome.committed
       kills++
     }
-    const last = await migrate(dialect.legacyUrl, target.url, cwd)
+    const last = await migrate(target.legacyUrl, target.url, cwd)
     assert.strictEqual(last.code, 0, context(`the resumed command exited ${last.code} (${last.signal}):\n${tail(last.stderr)}`))
     const result = JSON.parse(last.stdout) as { runId: string; resumed: boolean }
     // a kill after the first committed batch leaves a run to resume: it must be resumed, not started again
     if (kills > 0 && committed > 0) assert.isTrue(result.resumed, context("the run was started again instead of resumed"))
-    const { actual, breaches, allRuns } = await dialect.inspect(target.url, (legacy, targetDb) =>
+    const { actual, breaches, allRuns } = await dialect.inspect(target.legacyUrl, target.url, (legacy, targetDb) =>
       Effect.gen(function*() {
         return {
           actual: yield* capture(targetDb, pipeline, targetSchema, result.runId),
@@ -182,10 +183,10 @@ const runTrials = async (dialect: Dialect, count: number, workers: number) => {
     let expected: State
     let totalBatches: number
     try {
-      const baseline = await migrate(dialect.legacyUrl, baselineTarget.url, cwd)
+      const baseline = await migrate(baselineTarget.legacyUrl, baselineTarget.url, cwd)
       assert.strictEqual(baseline.code, 0, `the uninterrupted run exited ${baseline.code}:\n${tail(baseline.stderr)}`)
       const { runId } = JSON.parse(baseline.stdout) as { runId: string }
-      expected = await dialect.inspect(baselineTarget.url, (_, target) => capture(target, pipeline, targetSchema, runId))
+      expected = await dialect.inspect(baselineTarget.legacyUrl, baselineTarget.url, (_, target) => capture(target, pipeline, targetSchema, runId))
       totalBatches = baseline.committed
     } finally {
       await baselineTarget.release()
@@ -215,10 +216,11 @@ const loadEstate = (url: string) =>
     yield* SwiftEstate.load(legacy, undefined, { seed: 31, clients, rates: SwiftDefects.rates({}) })
   })))
 
-const inspectWith = (legacyUrl: string) => <A>(targetUrl: string, f: (legacy: Database.Database, target: Database.Database) => Effect.Effect<A, unknown>) =>
+/** Opens the legacy and target databases in this process (once, when they are one database). */
+const inspect = <A>(legacyUrl: string, targetUrl: string, f: (legacy: Database.Database, target: Database.Database) => Effect.Effect<A, unknown>) =>
   Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const legacy = yield* Database.openUrl(legacyUrl)
-    const target = yield* Database.openUrl(targetUrl)
+    const target = targetUrl === legacyUrl ? legacy : yield* Database.openUrl(targetUrl)
     return yield* f(legacy, target)
   })))
 
@@ -232,7 +234,6 @@ describe.skipIf(!TestDatabase.dialects().includes("postgres") || trialsOn.postgr
       yield* Effect.promise(() => loadEstate(legacy.url))
       const dialect: Dialect = {
         name: "postgres",
-        legacyUrl: legacy.url,
         freshTarget: async (worker) => {
           const target = targets[worker % targets.length]!
           // the worker's own database, emptied of what the last trial left
@@ -240,9 +241,9 @@ describe.skipIf(!TestDatabase.dialects().includes("postgres") || trialsOn.postgr
             const db = yield* Database.openUrl(target.url)
             yield* TestDatabase.resetSchemas(db, [targetSchema, "handover"])
           })))
-          return { url: target.url, release: async () => {} }
+          return { legacyUrl: legacy.url, url: target.url, release: async () => {} }
         },
-        inspect: inspectWith(legacy.url)
+        inspect
       }
       yield* Effect.promise(() => runTrials(dialect, trialsOn.postgres, workersOn.postgres))
     })))
@@ -253,17 +254,19 @@ describe.skipIf(!TestDatabase.dialects().includes("pglite") || trialsOn.pglite =
   it("ends every time with the conservation law holding and the uninterrupted target", async () => {
     const folder = await mkdtemp(path.join(tmpdir(), "handover-crash-pglite-"))
     try {
-      const legacyUrl = `pglite://${folder}/legacy`
-      await loadEstate(legacyUrl)
+      // one embedded database serves as legacy and target (one URL for both, as the command allows), copied afresh
+      // for each trial from one with the estate in it
+      const estate = `${folder}/estate`
+      await loadEstate(`pglite://${estate}`)
       let n = 0
       const dialect: Dialect = {
         name: "pglite",
-        legacyUrl,
         freshTarget: async () => {
-          const dir = `${folder}/target-${n++}`
-          return { url: `pglite://${dir}`, release: () => rm(dir, { recursive: true, force: true }) }
+          const dir = `${folder}/trial-${n++}`
+          await cp(estate, dir, { recursive: true })
+          return { legacyUrl: `pglite://${dir}`, url: `pglite://${dir}`, release: () => rm(dir, { recursive: true, force: true }) }
         },
-        inspect: inspectWith(legacyUrl)
+        inspect
       }
       await runTrials(dialect, trialsOn.pglite, workersOn.pglite)
     } finally {
