@@ -2,8 +2,8 @@
  * A migration killed with SIGKILL at random points and resumed, through the real command in a child process
  * (`handover migrate`, a small SWIFT estate, small batches). Each trial kills the command once or twice — after a
  * number of committed batches drawn at random, plus a random few milliseconds so that the kill lands anywhere in the
- * next batch: reading, mapping, writing, committing, or the work that closes an entity — and then runs it again to the
- * end. Every trial must end with the command's own conservation law holding (it exits 1 otherwise), the law recounted
+ * next batch: reading, mapping, writing, committing, or the work that closes an entity; or, one time in ten, while the
+ * command starts (connecting, preparing the target, starting the run) — and then runs it again to the end. Every trial must end with the command's own conservation law holding (it exits 1 otherwise), the law recounted
  * here from the databases, no target row twice, one run resumed rather than a second one started, and a target and
  * control schema identical to an uninterrupted run's.
  *
@@ -42,12 +42,17 @@ const targetSchema = "ias"
 const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url))
 const bin = fileURLToPath(new URL("../packages/cli/src/bin.ts", import.meta.url))
 
-interface Kill {
-  /** Kill once this many batches have committed in this process… */
-  readonly afterBatches: number
-  /** …and this many milliseconds more. */
-  readonly delayMs: number
-}
+type Kill =
+  | {
+    /** Kill once this many batches have committed in this process… */
+    readonly afterBatches: number
+    /** …and this many milliseconds more. */
+    readonly delayMs: number
+  }
+  | {
+    /** Kill this many milliseconds after the start, before the first entity has begun: opening, preparing, starting the run. */
+    readonly sinceStartMs: number
+  }
 
 interface Outcome {
   readonly code: number | null
@@ -56,6 +61,8 @@ interface Outcome {
   readonly stderr: string
   /** Batches this process reported committed. */
   readonly committed: number
+  /** Milliseconds from the start to the first entity's first line. */
+  readonly firstEntityMs: number | undefined
 }
 
 /** Runs `handover migrate` in a child process; with a kill, SIGKILLs it at that point. */
@@ -75,8 +82,11 @@ const migrate = (legacyUrl: string, targetUrl: string, cwd: string, kill?: Kill)
     let committed = 0
     let started = false
     let armed = false
+    let firstEntityMs: number | undefined
+    const spawned = Date.now()
+    if (kill !== undefined && "sinceStartMs" in kill) setTimeout(() => child.kill("SIGKILL"), kill.sinceStartMs)
     const arm = () => {
-      if (kill === undefined || armed) return
+      if (kill === undefined || "sinceStartMs" in kill || armed) return
       if (committed >= kill.afterBatches && (started || kill.afterBatches > 0)) {
         armed = true
         setTimeout(() => child.kill("SIGKILL"), kill.delayMs)
@@ -90,12 +100,15 @@ const migrate = (legacyUrl: string, targetUrl: string, cwd: string, kill?: Kill)
       pending = lines.pop()!
       for (const line of lines) {
         if (/: batch \d+ committed, /.test(line)) committed++
-        else if (/: [\d,]+ legacy rows/.test(line)) started = true
+        else if (/: [\d,]+ legacy rows/.test(line)) {
+          started = true
+          firstEntityMs ??= Date.now() - spawned
+        }
         arm()
       }
     })
     child.on("error", reject)
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, committed }))
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, committed, firstEntityMs }))
   })
 
 const tail = (text: string) => text.split("\n").slice(-8).join("\n")
@@ -133,7 +146,16 @@ interface Trial {
 }
 
 /** Runs one trial: the kills of its plan, then the command to the end; checks the result against the uninterrupted one. */
-const runTrial = async (dialect: Dialect, cwd: string, expected: State, totalBatches: number, index: number, plan: Plan, worker: number): Promise<Trial> => {
+const runTrial = async (
+  dialect: Dialect,
+  cwd: string,
+  expected: State,
+  totalBatches: number,
+  startupMs: number,
+  index: number,
+  plan: Plan,
+  worker: number
+): Promise<Trial> => {
   const target = await dialect.freshTarget(worker)
   const started = Date.now()
   const context = (more: string) =>
@@ -145,9 +167,12 @@ const runTrial = async (dialect: Dialect, cwd: string, expected: State, totalBat
       // leave a few batches to go, so the kill lands before the run ends
       const left = totalBatches - committed - 3
       if (left < 1) break
-      const kill = { afterBatches: Math.floor(k.at * left), delayMs: k.delayMs }
+      // one kill in ten lands while the command starts: connecting, preparing the target, starting the run
+      const kill: Kill = k.at < 0.1
+        ? { sinceStartMs: Math.round(startupMs * (0.7 + 3 * k.at)) }
+        : { afterBatches: Math.floor(((k.at - 0.1) / 0.9) * left), delayMs: k.delayMs }
       const outcome = await migrate(target.legacyUrl, target.url, cwd, kill)
-      assert.strictEqual(outcome.signal, "SIGKILL", context(`the command was to be killed after ${kill.afterBatches} batches; it exited ${outcome.code}:\n${tail(outcome.stderr)}`))
+      assert.strictEqual(outcome.signal, "SIGKILL", context(`the command was to be killed at ${JSON.stringify(kill)}; it exited ${outcome.code}:\n${tail(outcome.stderr)}`))
       committed += outcome.committed
       kills++
     }
@@ -182,12 +207,14 @@ const runTrials = async (dialect: Dialect, count: number, workers: number) => {
     const baselineTarget = await dialect.freshTarget(0)
     let expected: State
     let totalBatches: number
+    let startupMs: number
     try {
       const baseline = await migrate(baselineTarget.legacyUrl, baselineTarget.url, cwd)
       assert.strictEqual(baseline.code, 0, `the uninterrupted run exited ${baseline.code}:\n${tail(baseline.stderr)}`)
       const { runId } = JSON.parse(baseline.stdout) as { runId: string }
       expected = await dialect.inspect(baselineTarget.legacyUrl, baselineTarget.url, (_, target) => capture(target, pipeline, targetSchema, runId))
       totalBatches = baseline.committed
+      startupMs = baseline.firstEntityMs ?? 1000
     } finally {
       await baselineTarget.release()
     }
@@ -196,7 +223,7 @@ const runTrials = async (dialect: Dialect, count: number, workers: number) => {
     const done: Array<Trial> = []
     await Promise.all(Array.from({ length: Math.min(workers, count) }, async (_, worker) => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        done.push(await runTrial(dialect, cwd, expected, totalBatches, next.index, next.plan, worker))
+        done.push(await runTrial(dialect, cwd, expected, totalBatches, startupMs, next.index, next.plan, worker))
       }
     }))
     const kills = done.reduce((n, t) => n + t.kills, 0)
