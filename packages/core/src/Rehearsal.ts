@@ -471,7 +471,10 @@ const runStep = Effect.fnUntraced(function*(
       const { texts, decodedRows } = decodeRows(step, decode, rows)
       const inFlight = [...uncommitted]
       // references and earlier duplicates, resolved through the xref, one query per referenced entity
-      const found = yield* resolveBatch(ledger, runId, step, decodedRows, mainTableOf, options, true)
+      const found = yield* resolveBatch(ledger, runId, step, decodedRows, mainTableOf, options, true).pipe(
+        // lookups only read: a lost connection is simply asked again
+        Retry.retryTransient(target, { operation: `look up the references of ${step.entity}` })
+      )
       const resolved = selfReferring ? withUncommitted(found, step.entity, inFlight) : found
       const results = mapRows(step, placed, rows, texts, decodedRows, keyPositions, resolved, options.parameters ?? {}, new Map())
       const own = ownRowsOf(results)

@@ -30,10 +30,17 @@ const connectionOf = (client: pg.PoolClient): Connection => ({
 export interface Options {
   readonly connectionString: string
   readonly maxConnections?: number
+  /** How long to wait for a connection (a new one, or a free one of the pool) before failing; 60 seconds by default. */
+  readonly connectionTimeoutMillis?: number
 }
 
 export const make = (options: Options): Driver => {
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 })
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 4,
+    // a server that drops packets instead of refusing would otherwise leave a connection attempt waiting for the OS
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 60_000
+  })
   // an idle client whose server went away must not crash the process
   pool.on("error", () => {})
   // nor a client in use between two statements (the server ended its connection, the network dropped): the error
