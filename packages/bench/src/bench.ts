@@ -43,10 +43,11 @@ const repeatsArg = args.find((a) => a.startsWith("--repeats="))
 const repeatsFor = (clients: number) =>
   repeatsArg !== undefined ? Math.max(1, Number(repeatsArg.slice("--repeats=".length))) : quick || clients >= 1_000_000 ? 1 : 3
 /**
- * The migration runs under a V8 heap cap: its live memory is bounded (batches, never tables), and the cap makes the
- * garbage collector keep the resident set near it instead of letting collected-later garbage grow it.
+ * The migration and the diff run under a V8 heap cap: what they hold is bounded (batches and pages, never tables), and
+ * the cap makes the garbage collector keep the resident set near that instead of letting garbage grow it.
  */
-const migrationHeapMb = 192
+const heapCapMb = 192
+const onlyDiff = args.includes("--only=diff")
 
 const urlOf = (database: string) => {
   const url = new URL(serverUrl)
@@ -154,11 +155,19 @@ interface Diff {
 const measure = async (clients: number) => {
   const legacyName = await estate(clients)
   const targetName = `handover_bench_target_${clients}`
-  await dropDatabase(targetName)
+  if (!onlyDiff) await dropDatabase(targetName)
   await ensureDatabase(targetName)
   const legacyUrl = urlOf(legacyName)
   const targetUrl = urlOf(targetName)
+  return {
+    clients,
+    migration: onlyDiff ? undefined : await measureMigration(legacyUrl, targetUrl, clients),
+    diff: await measureDiff(legacyUrl, targetUrl)
+  }
+}
 
+/** 1, 2 and 4: the limit for the two measured entities, then the whole migration (each repeated; medians). */
+const measureMigration = async (legacyUrl: string, targetUrl: string, clients: number) => {
   // 1. the limit for the two measured entities, then the migration (each repeated; medians)
   const repeats = repeatsFor(clients)
   const limits: Record<string, { rows: number; ms: number }> = {}
@@ -168,7 +177,7 @@ const measure = async (clients: number) => {
     limits[table.name] = { rows: runs[0]!.rows, ms: median(runs.map((r) => r.ms)) }
   }
   const migrations: Array<Migration> = []
-  for (let i = 0; i < repeats; i++) migrations.push(await child([`--max-old-space-size=${migrationHeapMb}`], "migrate", legacyUrl, targetUrl) as unknown as Migration)
+  for (let i = 0; i < repeats; i++) migrations.push(await child([`--max-old-space-size=${heapCapMb}`], "migrate", legacyUrl, targetUrl) as unknown as Migration)
   const stepMs = (entity: string) => median(migrations.map((m) => m.steps.find((s) => s.entity === entity)!.ms))
   /** The load of a step (extract, decode, transform, load, and the conservation check), without the work after it. */
   const loadMs = (entity: string) => median(migrations.map((m) => {
@@ -183,35 +192,36 @@ const measure = async (clients: number) => {
   }
   const totalRows = migrations[0]!.steps.reduce((s, x) => s + x.rows, 0)
   const wallMs = median(migrations.map((m) => m.ms))
+  return {
+    client: entityRatio("client", "lg_client"),
+    packageLine: entityRatio("package line", "lg_package_line"),
+    wallSeconds: wallMs / 1000,
+    rows: totalRows,
+    rowsPerSecond: Math.round(totalRows / (wallMs / 1000)),
+    peakRssMb: Math.max(...migrations.map((m) => m.maxRssMb)),
+    heapCapMb,
+    repeats,
+    steps: migrations[0]!.steps.map((s) => ({ entity: s.entity, rows: s.rows, seconds: stepMs(s.entity) / 1000, afterSeconds: s.afterMs / 1000 }))
+  }
+}
 
+/** 3 and 4: the table diff of the client table against a copy in the target database. */
+const measureDiff = async (legacyUrl: string, targetUrl: string) => {
   // 3. the table diff: an identical copy, then 0.1 % of rows changed or missing, spread evenly
   const copy = Table.inSchema({ ...LegacyTables.client, name: "lg_client" }, "bench_limit")
-  await copyPipe(legacyUrl, targetUrl, LegacyTables.client)
+  const { rows } = await copyPipe(legacyUrl, targetUrl, LegacyTables.client)
   const identicalScan = await hashScan(legacyUrl, LegacyTables.client, targetUrl, copy)
-  const identical = await child([], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
+  const identical = await child([`--max-old-space-size=${heapCapMb}`], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
   const changed = await withClient(targetUrl, async (c) => {
     const deleted = await c.query("DELETE FROM bench_limit.lg_client WHERE client_no % 2000 = 0")
     const updated = await c.query("UPDATE bench_limit.lg_client SET surname = surname || 'x' WHERE client_no % 2000 = 1000")
     return (deleted.rowCount ?? 0) + (updated.rowCount ?? 0)
   })
   const scatteredScan = await hashScan(legacyUrl, LegacyTables.client, targetUrl, copy)
-  const scattered = await child([], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
+  const scattered = await child([`--max-old-space-size=${heapCapMb}`], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
 
   return {
-    clients,
-    migration: {
-      client: entityRatio("client", "lg_client"),
-      packageLine: entityRatio("package line", "lg_package_line"),
-      wallSeconds: wallMs / 1000,
-      rows: totalRows,
-      rowsPerSecond: Math.round(totalRows / (wallMs / 1000)),
-      peakRssMb: Math.max(...migrations.map((m) => m.maxRssMb)),
-      heapCapMb: migrationHeapMb,
-      repeats,
-      steps: migrations[0]!.steps.map((s) => ({ entity: s.entity, rows: s.rows, seconds: stepMs(s.entity) / 1000, afterSeconds: s.afterMs / 1000 }))
-    },
-    diff: {
-      rows: limits.lg_client!.rows,
+      rows,
       changed,
       found: scattered.findings,
       scatteredSeconds: scattered.ms / 1000,
@@ -219,42 +229,45 @@ const measure = async (clients: number) => {
       identicalSeconds: identical.ms / 1000,
       identicalRatio: identical.ms / identicalScan,
       hashScanSeconds: identicalScan / 1000,
-      peakRssMb: Math.max(scattered.maxRssMb, identical.maxRssMb)
-    }
+      peakRssMb: Math.max(scattered.maxRssMb, identical.maxRssMb),
+      heapCapMb
   }
 }
 
 const main = async () => {
-  const results = []
+  const results: Array<Awaited<ReturnType<typeof measure>>> = []
   for (const clients of sizes) results.push(await measure(clients))
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` }
   const scaling = results.length < 2 ? null : {
     sizeRatio: results[1]!.clients / results[0]!.clients,
-    migration: results[1]!.migration.wallSeconds / results[0]!.migration.wallSeconds,
+    migration: results[1]!.migration === undefined ? null : results[1]!.migration.wallSeconds / results[0]!.migration!.wallSeconds,
     diff: results[1]!.diff.scatteredSeconds / results[0]!.diff.scatteredSeconds,
-    migrationMemoryGrowth: results[1]!.migration.peakRssMb / results[0]!.migration.peakRssMb - 1,
+    migrationMemoryGrowth: results[1]!.migration === undefined ? null : results[1]!.migration.peakRssMb / results[0]!.migration!.peakRssMb - 1,
     diffMemoryGrowth: results[1]!.diff.peakRssMb / results[0]!.diff.peakRssMb - 1
   }
-  const f = (n: number, d = 2) => n.toFixed(d)
   const lines = ["measure                                   " + results.map((r) => `${r.clients.toLocaleString("en-GB").padStart(12)} clients`).join("") + "   target"]
   const row = (label: string, values: ReadonlyArray<string>, target: string) => lines.push(label.padEnd(42) + values.map((v) => v.padStart(20)).join("") + `   ${target}`)
-  row("client migration / COPY pipe", results.map((r) => f(r.migration.client.ratio)), ">= 0.5")
-  row("package line migration / COPY pipe", results.map((r) => f(r.migration.packageLine.ratio)), ">= 0.5")
-  row("whole rehearsal, seconds", results.map((r) => f(r.migration.wallSeconds, 1)), "")
-  row("whole rehearsal, rows per second", results.map((r) => r.migration.rowsPerSecond.toLocaleString("en-GB")), "")
+  const f = (n: number | null | undefined, d = 2) => (n === null || n === undefined ? "-" : n.toFixed(d))
+  const m = <A>(g: (migration: NonNullable<(typeof results)[number]["migration"]>) => A) =>
+    results.map((r) => (r.migration === undefined ? undefined : g(r.migration)))
+  row("client migration / COPY pipe", m((x) => x.client.ratio).map((v) => f(v)), ">= 0.5")
+  row("package line migration / COPY pipe", m((x) => x.packageLine.ratio).map((v) => f(v)), ">= 0.5")
+  row("whole rehearsal, seconds", m((x) => x.wallSeconds).map((v) => f(v, 1)), "")
+  row("whole rehearsal, rows per second", m((x) => x.rowsPerSecond.toLocaleString("en-GB")).map((v) => v ?? "-"), "")
   row("diff 0.1 % scattered / hash scan", results.map((r) => f(r.diff.scatteredRatio)), "< 3")
   row("diff identical / hash scan", results.map((r) => f(r.diff.identicalRatio)), "< 2")
   row("diff rows changed or missing / found", results.map((r) => `${r.diff.changed} / ${r.diff.found}`), "equal")
-  row(`peak RSS migration (heap cap ${migrationHeapMb} MB), MB`, results.map((r) => f(r.migration.peakRssMb, 0)), "< 300")
-  row("peak RSS diff, MB", results.map((r) => f(r.diff.peakRssMb, 0)), "< 300")
+  row(`peak RSS migration (heap cap ${heapCapMb} MB), MB`, m((x) => x.peakRssMb).map((v) => f(v, 0)), "< 300")
+  row(`peak RSS diff (heap cap ${heapCapMb} MB), MB`, results.map((r) => f(r.diff.peakRssMb, 0)), "< 300")
   if (scaling !== null) {
+    const pct = (x: number | null) => (x === null ? "-" : `${f(x * 100, 0)} %`)
     lines.push(`scaling ${scaling.sizeRatio}x clients: migration ${f(scaling.migration)}x, diff ${f(scaling.diff)}x (linear ${scaling.sizeRatio}); ` +
-      `memory growth migration ${f(scaling.migrationMemoryGrowth * 100, 0)} %, diff ${f(scaling.diffMemoryGrowth * 100, 0)} % (target <= 20 %)`)
+      `memory growth migration ${pct(scaling.migrationMemoryGrowth)}, diff ${pct(scaling.diffMemoryGrowth)} (target <= 20 %)`)
   }
   process.stdout.write(`${lines.join("\n")}\n`)
   const directory = path.join(root, "bench", "results", quick ? "tmp" : "")
   await mkdir(directory, { recursive: true })
-  const file = path.join(directory, `${new Date().toISOString().slice(0, 10)}${quick ? "-quick" : ""}.json`)
+  const file = path.join(directory, `${new Date().toISOString().slice(0, 10)}${quick ? "-quick" : ""}${onlyDiff ? "-diff" : ""}.json`)
   await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, results, scaling }, null, 2) + "\n")
   process.stdout.write(`written ${path.relative(root, file)}\n`)
 }
