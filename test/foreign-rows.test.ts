@@ -18,11 +18,10 @@ import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { handover } from "./command.ts"
 
 const swift = SwiftPipeline.pipeline
 const swiftOptions: Rehearsal.Options = {
@@ -152,22 +151,8 @@ describe("the pipelines", () => {
   })
 })
 
-const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url))
-const bin = fileURLToPath(new URL("../packages/cli/src/bin.ts", import.meta.url))
 
-const handover = (args: ReadonlyArray<string>, cwd: string) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const env = { ...process.env }
-    delete env.HANDOVER_LEGACY_URL
-    delete env.HANDOVER_TARGET_URL
-    const child = spawn(node, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+
 
 describe("the command", () => {
   const dialect = TestDatabase.dialects().includes("postgres") ? "postgres" : "pglite"

@@ -7,37 +7,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { handover } from "./command.ts"
 
-const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url))
-const bin = fileURLToPath(new URL("../packages/cli/src/bin.ts", import.meta.url))
 const password = "n0t-to-be-Printed"
 
-interface Outcome {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly ms: number
-}
 
-const handover = (args: ReadonlyArray<string>, cwd: string): Promise<Outcome> =>
-  new Promise((resolve, reject) => {
-    const env = { ...process.env }
-    delete env.HANDOVER_LEGACY_URL
-    delete env.HANDOVER_TARGET_URL
-    const started = Date.now()
-    const child = spawn(node, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }))
-  })
+
 
 /** Every command, with the legacy and target databases given. */
 const commands = (legacy: string, target: string): ReadonlyArray<ReadonlyArray<string>> => [

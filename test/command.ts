@@ -1,0 +1,33 @@
+/**
+ * The real `handover` command in a child process, as a user runs it: the databases only from the arguments given
+ * (never from `HANDOVER_LEGACY_URL` or `HANDOVER_TARGET_URL` in the test's own environment).
+ */
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+export const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url))
+export const bin = fileURLToPath(new URL("../packages/cli/src/bin.ts", import.meta.url))
+
+export interface Outcome {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+  /** Wall time from start to exit. */
+  readonly ms: number
+}
+
+/** Runs the command with the arguments in a folder, and collects what it printed and how it ended. */
+export const handover = (args: ReadonlyArray<string>, cwd: string): Promise<Outcome> =>
+  new Promise((resolve, reject) => {
+    const env = { ...process.env }
+    delete env.HANDOVER_LEGACY_URL
+    delete env.HANDOVER_TARGET_URL
+    const started = Date.now()
+    const child = spawn(node, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }))
+  })
