@@ -3,7 +3,7 @@
  * batch committed with its checkpoint, each step closed by the conservation law. A rehearsal that stopped part way
  * resumes from its checkpoints; a new one replaces the previous load.
  */
-import { ControlSchema, Names, Retry, Table, type Database, type Driver } from "@handover/sql"
+import { ControlSchema, Driver, Names, Retry, Table, type Database } from "@handover/sql"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -438,6 +438,75 @@ const withUncommitted = (resolved: Resolved, entity: string, inFlight: ReadonlyA
   return { ...resolved, keys, matches }
 }
 
+/**
+ * Maps again the rows of a step that its mapping quarantined, once every row of the entity has been loaded, and
+ * writes those whose outcome changes (a merge into a row read after them, say) in place of their quarantine entries,
+ * with the step's counts, in one transaction. Rows that would be quarantined again stay as they are. Repeated while
+ * rows change, so that a chain of such references (a merge into a row that merges into a later one) resolves whatever
+ * the order of its links. Repeatable: a run that stops here does it again on resuming.
+ */
+const remapQuarantined = Effect.fnUntraced(function*(
+  target: Database.Database,
+  ledger: Ledger.Ledger,
+  runId: string,
+  step: EntityStep,
+  prepared: Pick<ReturnType<typeof prepareStep>, "placed" | "decode" | "keyPositions" | "mainTableOf">,
+  options: Options,
+  counts: Counts.Counts,
+  batches: number
+) {
+  let total = counts
+  for (let changedInPass = -1; changedInPass !== 0;) {
+    changedInPass = 0
+    const quarantined = yield* target.use(`read the quarantine of ${step.entity}`, (d) =>
+      d.queryText(
+        `SELECT legacy_key, raw_row FROM ${d.dialect.qualify(ledger.tables.quarantine)} WHERE run_id = ${d.dialect.placeholder(1)} ` +
+          `AND entity = ${d.dialect.placeholder(2)} AND stage = 'transform' ORDER BY legacy_key`,
+        [runId, step.entity]
+      ))
+    for (let i = 0; i < quarantined.length; i += Driver.inListSize) {
+      const part = quarantined.slice(i, i + Driver.inListSize)
+      const texts = part.map((q) => JSON.parse(String(q[1])) as LegacyText)
+      const rows = texts.map((t) => step.source.columns.map((c) => t[c] ?? null))
+      const decodedRows = texts.map(prepared.decode)
+      // references only: rows are not matched again by match key, which found only earlier rows the first time
+      const resolved = yield* resolveBatch(ledger, runId, step, decodedRows, prepared.mainTableOf, options, false)
+      const changed = mapRows(step, prepared.placed, rows, texts, decodedRows, prepared.keyPositions, resolved, options.parameters ?? {}, new Map())
+        .filter((r) => r._tag === "Mapped" && r.outcome._tag !== "Quarantine")
+      if (changed.length === 0) continue
+      const writes = writesOf(runId, step, changed)
+      const next: Counts.Counts = {
+        read: total.read,
+        loaded: total.loaded + writes.counts.loaded,
+        merged: total.merged + writes.counts.merged,
+        quarantined: total.quarantined - changed.length,
+        excluded: total.excluded + writes.counts.excluded
+      }
+      const keys = changed.map((r) => r.legacyKey)
+      const checkpoint = (yield* ledger.steps(runId)).find((s) => s.entity === step.entity)
+      yield* target.use(`map again ${changed.length} quarantined rows of ${step.entity}`, (d) =>
+        d.transaction(async (connection) => {
+          for (const table of [ledger.tables.quarantine, ledger.tables.codeIssue]) {
+            const condition = d.dialect.oneOf("legacy_key", keys, 3)
+            await connection.query(
+              `DELETE FROM ${d.dialect.qualify(table)} WHERE run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)} AND ${condition.sql}`,
+              [runId, step.entity, ...condition.params]
+            )
+          }
+          for (const [name, values] of writes.targets) await connection.writeRows(prepared.placed.get(name)!, values)
+          await connection.writeRows(ledger.tables.xref, writes.xref)
+          await connection.writeRows(ledger.tables.exclusion, writes.exclusion)
+          await connection.writeRows(ledger.tables.flag, writes.flags)
+          await connection.writeRows(ledger.tables.codeIssue, writes.codeIssues)
+          await ledger.checkpoint(connection, runId, step.entity, checkpoint?.lastKey ?? [], batches, next)
+        }))
+      total = next
+      changedInPass += changed.length
+    }
+  }
+  return total
+})
+
 const runStep = Effect.fnUntraced(function*(
   legacy: Database.Database,
   target: Database.Database,
@@ -533,6 +602,11 @@ const runStep = Effect.fnUntraced(function*(
       })
     )
   )
+  // a row that refers to a later row of its own entity (a client merged into a client read after it) found nothing
+  // when it was mapped: with every row of the entity in the xref now, such rows are mapped again
+  if (step.references.some((r) => r.entity === step.entity)) {
+    counts = yield* remapQuarantined(target, ledger, runId, step, { placed, decode, keyPositions, mainTableOf }, options, counts, batches)
+  }
   // fresh statistics, so that the lookups of later steps (and the work after this one) are planned on what was loaded
   yield* target.use(`analyse ${step.entity}`, async (d) => {
     for (const table of [...placed.values(), ledger.tables.xref, ledger.tables.quarantine, ledger.tables.exclusion]) {
