@@ -6,7 +6,7 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Databases } from "@handover/core"
 import { Database, Table, type Driver } from "@handover/sql"
-import { TestDatabase } from "@handover/testkit"
+import { Arbitraries, TestDatabase } from "@handover/testkit"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -36,8 +36,6 @@ const everyType = Table.make({
   },
   primaryKey: ["id"]
 })
-
-const pad = (n: number | bigint, width = 2) => String(n).padStart(width, "0")
 
 /** Text with every character that could break a naive canonical form. */
 const textArb = (maxLength = 12) =>
@@ -69,16 +67,6 @@ const decimalArb = (precision: number, scale: number) =>
     }
   )
 
-const dateArb = fc.tuple(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))
-  .map(([y, m, d]) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`)
-
-/** An instant as ISO text in UTC, to the microsecond (or the millisecond), years 0002 to 9998. */
-const timestampArb = (digits: 3 | 6) =>
-  fc.tuple(
-    fc.date({ min: new Date("0002-01-01T00:00:00Z"), max: new Date("9998-12-31T23:59:59Z"), noInvalidDate: true }),
-    fc.integer({ min: 0, max: 999 })
-  ).map(([d, micro]) => `${d.toISOString().slice(0, 23)}${digits === 6 ? pad(micro, 3) : ""}Z`)
-
 const bigintArb = fc.oneof(
   fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, 0n, -1n),
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })
@@ -94,8 +82,8 @@ const rowArb = (dialect: TestDatabase.TestDialect) =>
     fc.option(decimalArb(10, 0), { nil: null }),
     fc.option(decimalArb(12, 2), { nil: null }),
     fc.option(decimalArb(dialect === "mssql" ? 15 : 18, 6), { nil: null }),
-    fc.option(dateArb, { nil: null }),
-    fc.option(timestampArb(dialect === "mssql" ? 3 : 6), { nil: null }),
+    fc.option(Arbitraries.anyIsoDate, { nil: null }),
+    fc.option(Arbitraries.anyInstant(dialect === "mssql" ? 3 : 6), { nil: null }),
     fc.option(fc.boolean(), { nil: null })
   )
 
@@ -106,23 +94,9 @@ const writable = (dialect: TestDatabase.TestDialect, values: ReadonlyArray<Drive
 /** The time zones a connection may print timestamps in: offsets of whole hours, half hours, 45 minutes and seconds. */
 const timeZones = ["UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham", "Europe/Dublin", "America/Los_Angeles"] as const
 
-/**
- * A database of the dialect; a PostgreSQL one prints timestamps in `timeZone` (set on the database, so that every
- * pooled connection has it).
- */
-const openDatabase = (dialect: TestDatabase.TestDialect, timeZone: string) =>
-  dialect !== "postgres" ? TestDatabase.open(dialect) : Effect.gen(function*() {
-    const fresh = yield* TestDatabase.freshPostgres
-    yield* Effect.scoped(Effect.gen(function*() {
-      const admin = yield* Database.openUrl(TestDatabase.postgresAdminUrl())
-      yield* admin.use("set the time zone", (d) => d.query(`ALTER DATABASE ${fresh.name} SET timezone = '${timeZone}'`))
-    }))
-    return yield* Database.openUrl(fresh.url)
-  })
-
 const databaseLayer = (dialect: TestDatabase.TestDialect) =>
   Layer.effectContext(
-    openDatabase(dialect, "Asia/Kolkata").pipe(
+    TestDatabase.openInTimeZone(dialect, "Asia/Kolkata").pipe(
       Effect.map((db) => Context.make(TestDatabase.TestDatabase, db).pipe(Context.add(Databases.LegacyDatabase, db))),
       Effect.orDie
     )

@@ -6,7 +6,7 @@
 import { assert, describe, layer } from "@effect/vitest"
 import { Databases } from "@handover/core"
 import { Database, Table, type Driver } from "@handover/sql"
-import { TestDatabase } from "@handover/testkit"
+import { Arbitraries, TestDatabase } from "@handover/testkit"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -37,8 +37,6 @@ const table = Table.make({
 
 type Values = ReadonlyArray<Driver.SqlValue>
 
-const pad = (n: number, width = 2) => String(n).padStart(width, "0")
-
 const textArb = (maxLength: number) =>
   fc.string({
     maxLength,
@@ -58,28 +56,7 @@ const decimalArb = fc.oneof(
   })
 )
 
-const dateArb = fc.tuple(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))
-  .map(([y, m, d]) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`)
-
-/** An instant as ISO text in UTC, to the microsecond (or the millisecond). */
-const timestampArb = (digits: 3 | 6) =>
-  fc.tuple(
-    fc.date({ min: new Date("0002-01-01T00:00:00Z"), max: new Date("9998-12-31T23:59:59Z"), noInvalidDate: true }),
-    fc.integer({ min: 0, max: 999 })
-  ).map(([d, micro]) => `${d.toISOString().slice(0, 23)}${digits === 6 ? pad(micro, 3) : ""}Z`)
-
 const bigintArb = fc.oneof(fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, 0n), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }))
-
-/** A database of the dialect; a PostgreSQL one prints timestamps in `timeZone`, set on the database for every connection. */
-const openDatabase = (dialect: TestDatabase.TestDialect, timeZone: string) =>
-  dialect !== "postgres" ? TestDatabase.open(dialect) : Effect.gen(function*() {
-    const fresh = yield* TestDatabase.freshPostgres
-    yield* Effect.scoped(Effect.gen(function*() {
-      const admin = yield* Database.openUrl(TestDatabase.postgresAdminUrl())
-      yield* admin.use("set the time zone", (d) => d.query(`ALTER DATABASE ${fresh.name} SET timezone = '${timeZone}'`))
-    }))
-    return yield* Database.openUrl(fresh.url)
-  })
 
 /**
  * The characters of text keys. Case, accents (precomposed and combining), spaces (leading and trailing), tabs and
@@ -100,9 +77,9 @@ const valuesArb = (dialect: TestDatabase.TestDialect): fc.Arbitrary<Values> =>
   fc.tuple(
     fc.option(textArb(8), { nil: null }),
     fc.option(decimalArb, { nil: null }),
-    fc.option(dateArb, { nil: null }),
+    fc.option(Arbitraries.anyIsoDate, { nil: null }),
     // SQL Server keeps milliseconds (datetimeoffset(3)): write only what both sides keep
-    fc.option(timestampArb(dialect === "mssql" ? 3 : 6), { nil: null }),
+    fc.option(Arbitraries.anyInstant(dialect === "mssql" ? 3 : 6), { nil: null }),
     fc.option(fc.boolean(), { nil: null }),
     fc.option(bigintArb, { nil: null })
   )
@@ -288,8 +265,8 @@ const skipped = (legacy: TestDatabase.TestDialect, target: TestDatabase.TestDial
 const pairLayer = (legacy: TestDatabase.TestDialect, target: TestDatabase.TestDialect) =>
   Layer.effectContext(
     Effect.gen(function*() {
-      const l = yield* openDatabase(legacy, "UTC")
-      const t = yield* openDatabase(target, "Asia/Kolkata")
+      const l = yield* TestDatabase.openInTimeZone(legacy, "UTC")
+      const t = yield* TestDatabase.openInTimeZone(target, "Asia/Kolkata")
       return Context.make(Databases.LegacyDatabase, l).pipe(Context.add(Databases.TargetDatabase, t))
     }).pipe(Effect.orDie)
   )

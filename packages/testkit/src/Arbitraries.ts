@@ -21,6 +21,17 @@ const pad = (n: number, w = 2) => String(n).padStart(w, "0")
 export const validIsoDate = fc.tuple(fc.integer({ min: 1900, max: 2030 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))
   .map(([y, m, d]) => `${y}-${pad(m)}-${pad(d)}`)
 
+/** Any calendar date from year 1 to 9999 (days 1 to 28), as ISO text. */
+export const anyIsoDate = fc.tuple(fc.integer({ min: 1, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }))
+  .map(([y, m, d]) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`)
+
+/** An instant as ISO text in UTC, to the microsecond (or the millisecond), years 0002 to 9998. */
+export const anyInstant = (digits: 3 | 6): fc.Arbitrary<string> =>
+  fc.tuple(
+    fc.date({ min: new Date("0002-01-01T00:00:00Z"), max: new Date("9998-12-31T23:59:59Z"), noInvalidDate: true }),
+    fc.integer({ min: 0, max: 999 })
+  ).map(([d, micro]) => `${d.toISOString().slice(0, 23)}${digits === 6 ? pad(micro, 3) : ""}Z`)
+
 export const validUkDate = validIsoDate.map((iso) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`)
 
 export const validNhsNumber = fc.integer({ min: 100_000_000, max: 999_999_999 })

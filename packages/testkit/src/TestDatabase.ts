@@ -65,6 +65,20 @@ export const open = (dialect: TestDialect) =>
     }
   })
 
+/**
+ * A database of the dialect; a PostgreSQL one prints timestamps in `timeZone`, set on the database so that every
+ * pooled connection has it.
+ */
+export const openInTimeZone = (dialect: TestDialect, timeZone: string) =>
+  dialect !== "postgres" ? open(dialect) : Effect.gen(function*() {
+    const fresh = yield* freshPostgres
+    yield* Effect.scoped(Effect.gen(function*() {
+      const admin = yield* Database.openUrl(postgresAdminUrl())
+      yield* admin.use("set the time zone", (d) => d.query(`ALTER DATABASE ${fresh.name} SET timezone = '${timeZone}'`))
+    }))
+    return yield* Database.openUrl(fresh.url)
+  })
+
 export class TestDatabase extends Context.Service<TestDatabase, Database.Database>()("@handover/testkit/TestDatabase") {}
 
 /** One database of the dialect, serving as test database, legacy database and target database at once. */
