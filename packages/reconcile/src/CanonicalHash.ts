@@ -273,7 +273,7 @@ export interface HashSql {
   readonly asText: (expression: string) => string
   readonly sumExact: (expression: string) => string
   readonly countAll: string
-  readonly select: (query: PostgresHash.Select) => string
+  readonly select: (query: SqlDialect.Select) => string
   readonly requirement: { readonly sql: string; readonly unmet: (value: string | null) => string | undefined }
 }
 

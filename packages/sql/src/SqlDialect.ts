@@ -18,6 +18,16 @@ export interface Statement {
   readonly params: ReadonlyArray<unknown>
 }
 
+/** The parts of a SELECT that each dialect writes in its own words (LIMIT or TOP). */
+export interface Select {
+  readonly columns: ReadonlyArray<string>
+  readonly from: string
+  readonly where?: string | undefined
+  readonly groupBy?: ReadonlyArray<string> | undefined
+  readonly orderBy?: ReadonlyArray<string> | undefined
+  readonly limit?: number | undefined
+}
+
 export interface KeysetPage {
   readonly table: TableRef
   /** Columns to read, in order; each comes back as text. */

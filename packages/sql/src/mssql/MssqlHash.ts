@@ -11,6 +11,7 @@
  * by their UTF-8 bytes, the same order as PostgreSQL's `COLLATE "C"`; SQL Server's own collations (even `_BIN2`)
  * compare with trailing spaces padded and would not agree.
  */
+import type { Select } from "../SqlDialect.ts"
 import type { Column, ColumnType } from "../Table.ts"
 import { quoteString } from "./MssqlSql.ts"
 
@@ -126,15 +127,6 @@ export const asText = (expression: string): string => `CONVERT(nvarchar(max), ${
 export const sumExact = (expression: string): string => `SUM(CAST(${expression} AS decimal(38, 0)))`
 
 export const countAll = "COUNT_BIG(*)"
-
-export interface Select {
-  readonly columns: ReadonlyArray<string>
-  readonly from: string
-  readonly where?: string | undefined
-  readonly groupBy?: ReadonlyArray<string> | undefined
-  readonly orderBy?: ReadonlyArray<string> | undefined
-  readonly limit?: number | undefined
-}
 
 export const select = (query: Select): string =>
   `SELECT ${query.limit === undefined ? "" : `TOP (${Math.trunc(query.limit)}) `}${query.columns.join(", ")} FROM ${query.from}` +

@@ -7,6 +7,7 @@
  * same text in Node; this module is their PostgreSQL spelling. md5 hashes the bytes of the text in the server
  * encoding, so the database must be UTF-8 (checked by `requirement`).
  */
+import type { Select } from "../SqlDialect.ts"
 import type { Column, ColumnType } from "../Table.ts"
 import { quoteLiteral } from "./PostgresSql.ts"
 
@@ -94,15 +95,6 @@ export const asText = (expression: string): string => `(${expression})::text`
 export const sumExact = (expression: string): string => `sum(${expression})`
 
 export const countAll = "count(*)"
-
-export interface Select {
-  readonly columns: ReadonlyArray<string>
-  readonly from: string
-  readonly where?: string | undefined
-  readonly groupBy?: ReadonlyArray<string> | undefined
-  readonly orderBy?: ReadonlyArray<string> | undefined
-  readonly limit?: number | undefined
-}
 
 export const select = (query: Select): string =>
   `SELECT ${query.columns.join(", ")} FROM ${query.from}` +
