@@ -14,7 +14,7 @@ export interface MoneyError {
 const moneyText = /^-?\d+(\.\d+)?$/
 
 /** Up to 13 whole digits and 2 places: pence well within the safe integers, worked out digit by digit. */
-const plainPounds = /^(\d{1,13})(?:\.(\d{1,2}))?$/
+const plainPounds = /^(-)?(\d{1,13})(?:\.(\d{1,2}))?$/
 
 /**
  * The pence of a plain amount such as `1234.5`, exactly, by integer arithmetic on its digits (the common case, and
@@ -23,8 +23,10 @@ const plainPounds = /^(\d{1,13})(?:\.(\d{1,2}))?$/
 const plainPence = (text: string): Pence | undefined => {
   const m = plainPounds.exec(text)
   if (m === null) return undefined
-  const places = m[2] ?? ""
-  return Number(m[1]) * 100 + (places === "" ? 0 : places.length === 1 ? Number(places) * 10 : Number(places))
+  const places = m[3] ?? ""
+  const pence = Number(m[2]) * 100 + (places === "" ? 0 : places.length === 1 ? Number(places) * 10 : Number(places))
+  // `0 - pence`, not `-pence`: `-0.00` is zero pence, not JavaScript's minus zero
+  return m[1] === undefined ? pence : 0 - pence
 }
 
 /**
@@ -34,8 +36,8 @@ const plainPence = (text: string): Pence | undefined => {
 export const parsePounds = (text: string): Pence | MoneyError => {
   const cleaned = text.trim().replace(/^£/, "").replaceAll(",", "").trim()
   if (!moneyText.test(cleaned)) return { _tag: "MoneyError", reason: `not an amount of money: ${JSON.stringify(text)}` }
-  const plain = cleaned.startsWith("-") ? plainPence(cleaned.slice(1)) : plainPence(cleaned)
-  if (plain !== undefined) return cleaned.startsWith("-") ? 0 - plain : plain
+  const plain = plainPence(cleaned)
+  if (plain !== undefined) return plain
   const pounds = new Decimal(cleaned)
   if (pounds.decimalPlaces() > 2) {
     return { _tag: "MoneyError", reason: `${cleaned} has more than two decimal places` }
@@ -58,9 +60,8 @@ export const toPounds = (pence: Pence): string => {
 
 /** Parses the text form of a `numeric(p, 2)` column back to pence. */
 export const fromPounds = (text: string): Pence => {
-  const negative = text.startsWith("-")
-  const plain = plainPence(negative ? text.slice(1) : text)
-  if (plain !== undefined) return negative ? 0 - plain : plain
+  const plain = plainPence(text)
+  if (plain !== undefined) return plain
   const pence = new Decimal(text).times(100)
   if (!pence.isInteger()) throw new Error(`${text} is not a whole number of pence`)
   return pence.toNumber()
