@@ -37,13 +37,11 @@ const rowsByKey = (target: Database.Database, table: Table.Table, keys: Readonly
 
 const xrefOf = (target: Database.Database, controlSchema: string, runId: string, entity: string, keys: ReadonlyArray<string>) =>
   target.use("read xref", (d) =>
-    Driver.inParts(keys, (part) =>
-      d.queryText(
-        `SELECT legacy_key, target_key, outcome FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).xref)} WHERE run_id = ${
-          d.dialect.placeholder(1)
-        } AND entity = ${d.dialect.placeholder(2)} AND legacy_key IN (${part.map((_, i) => d.dialect.placeholder(i + 3)).join(", ")})`,
-        [runId, entity, ...part]
-      ))).pipe(Effect.map((rows) => new Map(rows.map((r) => [String(r[0]), { targetKey: String(r[1]), outcome: String(r[2]) }] as const))))
+    Driver.selectWhereOneOf(d, {
+      select: `SELECT legacy_key, target_key, outcome FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).xref)}`,
+      where: `run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)}`,
+      params: [runId, entity]
+    }, "legacy_key", keys)).pipe(Effect.map((rows) => new Map(rows.map((r) => [String(r[0]), { targetKey: String(r[1]), outcome: String(r[2]) }] as const))))
 
 const checkId = (table: Table.Table) => `record.${table.name}`
 
