@@ -3,7 +3,7 @@
  * batch committed with its checkpoint, each step closed by the conservation law. A rehearsal that stopped part way
  * resumes from its checkpoints; a new one replaces the previous load.
  */
-import { ControlSchema, Driver, Names, Retry, Table, type Database } from "@handover/sql"
+import { ControlSchema, Driver, Names, Retry, Table, type Database, type SqlDialect } from "@handover/sql"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -455,6 +455,8 @@ const remapQuarantined = Effect.fnUntraced(function*(
   counts: Counts.Counts,
   batches: number
 ) {
+  // the checkpoint's last key stays where the load left it; only the counts move
+  const lastKey = (yield* ledger.steps(runId)).find((s) => s.entity === step.entity)?.lastKey ?? []
   let total = counts
   for (let changedInPass = -1; changedInPass !== 0;) {
     changedInPass = 0
@@ -483,7 +485,6 @@ const remapQuarantined = Effect.fnUntraced(function*(
         excluded: total.excluded + writes.counts.excluded
       }
       const keys = changed.map((r) => r.legacyKey)
-      const checkpoint = (yield* ledger.steps(runId)).find((s) => s.entity === step.entity)
       yield* target.use(`map again ${changed.length} quarantined rows of ${step.entity}`, (d) =>
         d.transaction(async (connection) => {
           for (const table of [ledger.tables.quarantine, ledger.tables.codeIssue]) {
@@ -498,7 +499,7 @@ const remapQuarantined = Effect.fnUntraced(function*(
           await connection.writeRows(ledger.tables.exclusion, writes.exclusion)
           await connection.writeRows(ledger.tables.flag, writes.flags)
           await connection.writeRows(ledger.tables.codeIssue, writes.codeIssues)
-          await ledger.checkpoint(connection, runId, step.entity, checkpoint?.lastKey ?? [], batches, next)
+          await ledger.checkpoint(connection, runId, step.entity, lastKey, batches, next)
         }))
       total = next
       changedInPass += changed.length
@@ -506,6 +507,12 @@ const remapQuarantined = Effect.fnUntraced(function*(
   }
   return total
 })
+
+/** Refreshes the planner's statistics of tables. */
+const analyse = (target: Database.Database, operation: string, tables: ReadonlyArray<SqlDialect.TableRef>) =>
+  target.use(operation, async (d) => {
+    for (const table of tables) for (const statement of d.dialect.analyze(table)) await d.query(statement)
+  })
 
 const runStep = Effect.fnUntraced(function*(
   legacy: Database.Database,
@@ -592,9 +599,7 @@ const runStep = Effect.fnUntraced(function*(
         if (at >= 0) uncommitted.splice(at, 1)
         if (selfReferring && nextCounts.read >= 2 * analysedAt) {
           analysedAt = nextCounts.read
-          yield* target.use(`analyse ${step.entity} so far`, async (d) => {
-            for (const statement of d.dialect.analyze(ledger.tables.xref)) await d.query(statement)
-          })
+          yield* analyse(target, `analyse ${step.entity} so far`, [ledger.tables.xref])
         }
         counts = nextCounts
         batches++
@@ -608,11 +613,7 @@ const runStep = Effect.fnUntraced(function*(
     counts = yield* remapQuarantined(target, ledger, runId, step, { placed, decode, keyPositions, mainTableOf }, options, counts, batches)
   }
   // fresh statistics, so that the lookups of later steps (and the work after this one) are planned on what was loaded
-  yield* target.use(`analyse ${step.entity}`, async (d) => {
-    for (const table of [...placed.values(), ledger.tables.xref, ledger.tables.quarantine, ledger.tables.exclusion]) {
-      for (const statement of d.dialect.analyze(table)) await d.query(statement)
-    }
-  })
+  yield* analyse(target, `analyse ${step.entity}`, [...placed.values(), ledger.tables.xref, ledger.tables.quarantine, ledger.tables.exclusion])
 
   // the conservation law, checked against what the databases hold, not only against the running counters
   const sourceRows = yield* Source.count(legacy, sourceTable)
