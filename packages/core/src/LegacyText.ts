@@ -2,6 +2,7 @@
  * Schemas that decode the text columns of legacy rows: whole numbers, dates in the formats legacy systems hold,
  * optional text. Each failure message says what was expected, for the quarantine.
  */
+import { Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as SchemaGetter from "effect/SchemaGetter"
@@ -64,23 +65,20 @@ export const parseInt32 = (text: string): Parsed<number> => {
     : { error: `${shown(text)} is out of range for a whole number` }
 }
 
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
-const unusualCharacter = /[\u0000\uD800-\uDFFF]/
-
 /**
  * Why a text value cannot be carried into the target as it is, or `undefined`. PostgreSQL text cannot hold a NUL
  * character, and half of a UTF-16 surrogate pair (which SQL Server's nvarchar can hold) has no UTF-8 form: written as
  * it is, the first would fail the whole batch and the second would silently become U+FFFD.
  */
 export const unstorable = (text: string): string | undefined => {
-  // almost all text has neither: one scan for both, the closer look only when there is something to see
-  if (!unusualCharacter.test(text)) return undefined
-  if (text.includes("\u0000")) return "holds a NUL character, which the target database cannot store"
-  if (loneSurrogate.test(text)) {
-    return "holds a broken character (half of a UTF-16 surrogate pair), which has no form in the target's encoding"
+  switch (Table.unstorableCharacter(text)) {
+    case "nul":
+      return "holds a NUL character, which the target database cannot store"
+    case "half surrogate":
+      return "holds a broken character (half of a UTF-16 surrogate pair), which has no form in the target's encoding"
+    case undefined:
+      return undefined
   }
-  return undefined
 }
 
 const isoDate = (y: number, m: number, d: number): string | undefined => {

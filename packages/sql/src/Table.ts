@@ -75,6 +75,19 @@ const int64 = 9_223_372_036_854_775_807n
 /** A NUL or any half of a surrogate pair: text without one needs no closer look (the common case, checked first). */
 const unusualCharacter = /[\u0000\uD800-\uDFFF]/
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * The character in a text that no target database stores as it is: a NUL (PostgreSQL text cannot hold one), or half
+ * of a UTF-16 surrogate pair (which has no UTF-8 form); `undefined` for text with neither.
+ */
+export const unstorableCharacter = (text: string): "nul" | "half surrogate" | undefined => {
+  // almost all text has neither: one scan for both, the closer look only when there is something to see
+  if (!unusualCharacter.test(text)) return undefined
+  if (text.includes("\u0000")) return "nul"
+  if (loneSurrogate.test(text)) return "half surrogate"
+  return undefined
+}
+
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
 const decimalText = /^-?(\d+)(?:\.(\d+))?$/
 
@@ -98,10 +111,9 @@ export const valueProblem = (column: Column, value: unknown): string | undefined
   switch (type._tag) {
     case "text": {
       if (typeof value !== "string") return undefined
-      if (unusualCharacter.test(value)) {
-        if (value.includes("\u0000")) return "cannot hold a NUL character"
-        if (loneSurrogate.test(value)) return "cannot hold half of a UTF-16 surrogate pair"
-      }
+      const unstorable = unstorableCharacter(value)
+      if (unstorable === "nul") return "cannot hold a NUL character"
+      if (unstorable === "half surrogate") return "cannot hold half of a UTF-16 surrogate pair"
       // a string no longer in UTF-16 units than the limit has no more characters than it either
       if (type.maxLength !== undefined && value.length > type.maxLength) {
         const length = [...value].length
