@@ -18,10 +18,12 @@ export interface Options {
   readonly runId?: string
   readonly cutoverDate?: string | undefined
   readonly json: boolean
+  /** How the command holds its databases (none: a library call that holds them itself). */
+  readonly holding?: Databases.Holding | undefined
 }
 
 /** Reconciles a run with every check the pipeline has. */
-export const reconcileRun = (options: Omit<Options, "legacyUrl" | "targetUrl" | "json">) => {
+export const reconcileRun = (options: Omit<Options, "legacyUrl" | "targetUrl" | "json" | "holding">) => {
   const selected = Pipelines.select(options.pipeline, options.cutoverDate)
   return Reconcile.run(selected.pipeline, {
     rehearsal: options.rehearsal,
@@ -50,4 +52,4 @@ export const reconcile = (options: Options) =>
     const result = yield* reconcileRun(options)
     yield* printResult(result, options.json)
     return result
-  }).pipe(Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl })))
+  }).pipe(Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl }, options.holding)))

@@ -6,8 +6,6 @@ import { Counts, Databases, ForeignRows, Rehearsal } from "@handover/core"
 import { ExampleEstate, SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { mkdir } from "node:fs/promises"
-import * as path from "node:path"
 import type { Gates, Masking } from "@handover/report"
 import * as CodeVersion from "./CodeVersion.ts"
 import * as Pipelines from "./Pipelines.ts"
@@ -43,6 +41,8 @@ export interface Options {
   readonly progress: Progress.Choice
   /** Load even when the target tables hold rows no Handover rehearsal loaded (a new run deletes them). */
   readonly allowForeignRows: boolean
+  /** How the command holds its databases. */
+  readonly holding?: Databases.Holding | undefined
 }
 
 const legacyHasEstate = (table: string) =>
@@ -84,6 +84,7 @@ export const generateEstate = (options: EstateOptions) =>
   Effect.gen(function*() {
     const legacy = yield* Databases.LegacyDatabase
     const kind = options.clean ? "a clean" : "a"
+    if (options.pipeline !== "example") yield* SwiftEstate.checkManifest(options.manifest)
     yield* Console.error(`generating ${kind} legacy estate of ${options.clients} clients (seed ${options.seed}) in ${legacy.display}`)
     if (options.pipeline === "example") {
       const rates = options.clean ? {} : ExampleEstate.defaultRates
@@ -95,19 +96,26 @@ export const generateEstate = (options: EstateOptions) =>
         rates: SwiftDefects.rates({}, options.clean)
       })
       yield* Console.error(`injected ${manifest.length} defects; manifest in ${options.manifest}`)
-      yield* Effect.promise(() => mkdir(path.dirname(options.manifest), { recursive: true, mode: 0o700 }))
       yield* SwiftEstate.writeManifest(options.manifest, manifest)
     }
   })
 
 export const rehearse = (options: Options) =>
   Effect.gen(function*() {
+    if (!options.migrateOnly) yield* ReportCommand.checkDirectory(options.reportDirectory)
     const selected = Pipelines.select(options.pipeline, options.cutoverDate)
     // a target whose tables hold rows Handover did not write is someone else's: a new run would empty them
     if (!options.allowForeignRows) {
       yield* ForeignRows.refuse(yield* Databases.TargetDatabase, selected.pipeline, { targetSchema: selected.targetSchema })
     }
-    if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) yield* generateEstate(options)
+    if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) {
+      // an estate is written into the legacy database: held for it (a server; an embedded folder is held already),
+      // and looked for again once held, in case the command that held it wrote one
+      const legacy = yield* Databases.holdLegacyForWriting(yield* Databases.LegacyDatabase, options.holding)
+      yield* Effect.gen(function*() {
+        if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) yield* generateEstate(options)
+      }).pipe(Effect.provideService(Databases.LegacyDatabase, legacy))
+    }
     const result = yield* Rehearsal.run(selected.pipeline, {
       rehearsal: options.rehearsal,
       targetSchema: selected.targetSchema,
@@ -149,4 +157,4 @@ export const rehearse = (options: Options) =>
     if (!reported.passed && options.enforceGates) {
       return yield* new ReportCommand.GateError({ message: `gates failed: ${reported.gates.filter((g) => !g.passed).map((g) => `${g.gate} (${g.detail})`).join("; ")}` })
     }
-  }).pipe(Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl })))
+  }).pipe(Effect.scoped, Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl }, options.holding)))

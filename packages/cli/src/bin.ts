@@ -46,6 +46,11 @@ const estateFlags = {
   manifest: Flag.String("manifest").pipe(Flag.withDescription("file of the generated estate's injected defects"), Flag.withDefault(".handover/estate-manifest.jsonl"))
 }
 const option = <A>(o: Option.Option<A>): A | undefined => (Option.isSome(o) ? o.value : undefined)
+const waitFlag = Flag.Int("wait").pipe(
+  Flag.withDescription("seconds to wait for another command holding the database to finish (default 0: stop at once)"),
+  Flag.withDefault(0)
+)
+const holding = (command: string, wait: number): Databases.Holding => ({ command, waitSeconds: Math.max(0, wait) })
 
 const rehearsalOptions = (
   flags: {
@@ -65,10 +70,12 @@ const rehearsalOptions = (
     readonly gates: "enforce" | "report"
     readonly progress: Progress.Choice
     readonly allowForeignRows: boolean
+    readonly wait: number
   },
   config: Config.Resolved,
   migrateOnly: boolean
 ) => ({
+  holding: holding(migrateOnly ? "migrate" : "rehearse", flags.wait),
   pipeline: flags.pipeline,
   clean: flags.clean,
   legacyUrl: flags.legacy,
@@ -112,7 +119,8 @@ const rehearseFlags = {
   allowForeignRows: Flag.Boolean("allow-foreign-rows").pipe(
     Flag.withDescription("load even though the target tables hold rows no Handover rehearsal loaded; a new run deletes them"),
     Flag.withDefault(false)
-  )
+  ),
+  wait: waitFlag
 }
 
 const rehearseCommand = Command.make("rehearse", rehearseFlags, (flags) =>
@@ -127,7 +135,14 @@ const migrateCommand = Command.make("migrate", rehearseFlags, (flags) =>
 
 const reconcileCommand = Command.make(
   "reconcile",
-  { pipeline: pipelineFlag, legacy: legacyFlag, target: targetFlag, rehearsal: rehearsalFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("print findings as JSON lines"), Flag.withDefault(false)) },
+  {
+    pipeline: pipelineFlag,
+    legacy: legacyFlag,
+    target: targetFlag,
+    rehearsal: rehearsalFlag,
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print findings as JSON lines"), Flag.withDefault(false)),
+    wait: waitFlag
+  },
   (flags) =>
     Effect.flatMap(Config.load(), (config) =>
       reconcile({
@@ -136,7 +151,8 @@ const reconcileCommand = Command.make(
         targetUrl: flags.target,
         rehearsal: option(flags.rehearsal) ?? config.rehearsal,
         cutoverDate: config.cutoverDate,
-        json: flags.json
+        json: flags.json,
+        holding: holding("reconcile", flags.wait)
       }))
 ).pipe(Command.withDescription("Check the latest run of a rehearsal series against the legacy data and record its findings"))
 
@@ -150,7 +166,8 @@ const reportCommand = Command.make(
     reveal: revealFlag,
     reports: reportsFlag,
     manifest: estateFlags.manifest,
-    json: jsonFlag
+    json: jsonFlag,
+    wait: waitFlag
   },
   (flags) =>
     Effect.gen(function*() {
@@ -167,7 +184,7 @@ const reportCommand = Command.make(
         json: flags.json
       })
       if (flags.json) yield* Console.log(JSON.stringify({ runId, gates: result.gates, reports: result.written.directory }))
-    }).pipe(Effect.provide(Databases.targetLayer(flags.target)))
+    }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("report", flags.wait))))
 ).pipe(Command.withDescription("Write the reports of a reconciled run again, at a chosen level of personal data"))
 
 const runsCommand = Command.make(
@@ -175,9 +192,11 @@ const runsCommand = Command.make(
   {
     target: targetFlag,
     compare: Flag.String("compare").pipe(Flag.withDescription("two run ids, comma separated: what changed between them"), Flag.optional),
-    json: jsonFlag
+    json: jsonFlag,
+    wait: waitFlag
   },
-  (flags) => Runs.list({ compare: option(flags.compare), json: flags.json }).pipe(Effect.provide(Databases.targetLayer(flags.target)))
+  (flags) =>
+    Runs.list({ compare: option(flags.compare), json: flags.json }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("runs", flags.wait))))
 ).pipe(Command.withDescription("List the rehearsals and their findings; compare any two"))
 
 const triageCommand = Command.make(
@@ -190,24 +209,25 @@ const triageCommand = Command.make(
     ),
     reason: Flag.String("reason").pipe(Flag.withDescription("why")),
     by: Flag.String("by").pipe(Flag.withDescription("who decides"), Flag.withFallbackConfig(Config_.String("USER")), Flag.withDefault("unknown")),
-    until: Flag.String("until").pipe(Flag.withDescription("an acceptance expires after this day, yyyy-mm-dd"), Flag.optional)
+    until: Flag.String("until").pipe(Flag.withDescription("an acceptance expires after this day, yyyy-mm-dd"), Flag.optional),
+    wait: waitFlag
   },
   (flags) =>
     Runs.triage({ fingerprint: flags.fingerprint, decision: flags.decision, reason: flags.reason, by: flags.by, until: option(flags.until) ?? null }).pipe(
-      Effect.provide(Databases.targetLayer(flags.target))
+      Effect.provide(Databases.targetLayer(flags.target, holding("triage", flags.wait)))
     )
 ).pipe(Command.withDescription("Accept a finding (with a reason and an expiry) or mark it for a fix; applies from the next reconciliation"))
 
 const purgeCommand = Command.make(
   "purge",
-  { target: targetFlag, pipeline: pipelineFlag, run: Flag.String("run").pipe(Flag.withDescription("the run whose load is removed")) },
+  { target: targetFlag, pipeline: pipelineFlag, run: Flag.String("run").pipe(Flag.withDescription("the run whose load is removed")), wait: waitFlag },
   (flags) =>
     Effect.gen(function*() {
       const selected = Pipelines.select(flags.pipeline)
       const purged = yield* Purge.purge(selected.pipeline, { runId: flags.run, targetSchema: selected.targetSchema })
       const rows = Object.values(purged.removed).reduce((a, b) => a + b, 0)
       yield* Console.log(`run ${purged.runId}: ${purged.note}${rows > 0 ? `; ${rows} rows removed` : ""}`)
-    }).pipe(Effect.provide(Databases.targetLayer(flags.target)))
+    }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("purge", flags.wait))))
 ).pipe(Command.withDescription("Remove one run's load from the target, and nothing else"))
 
 const fixturesCommand = Command.make("fixtures").pipe(
@@ -215,10 +235,10 @@ const fixturesCommand = Command.make("fixtures").pipe(
   Command.withSubcommands([
     Command.make(
       "generate",
-      { legacy: legacyFlag, pipeline: pipelineFlag, ...estateFlags },
+      { legacy: legacyFlag, pipeline: pipelineFlag, ...estateFlags, wait: waitFlag },
       (flags) =>
         generateEstate({ pipeline: flags.pipeline, clean: flags.clean, clients: flags.clients, seed: flags.seed, manifest: flags.manifest }).pipe(
-          Effect.provide(Databases.legacyLayer(flags.legacy))
+          Effect.provide(Databases.legacyLayer(flags.legacy, holding("fixtures generate", flags.wait)))
         )
     ).pipe(Command.withDescription("Generate a legacy estate with injected defects and write its manifest"))
   ])
