@@ -13,11 +13,23 @@ describe("NhsNumber", () => {
   it("refuses placeholders and test-range numbers even when their check digit fits", () => {
     assert.isTrue(NhsNumber.isValid("0000000000"))
     assert.strictEqual(NhsNumber.parse("0000000000")._tag, "Invalid")
-    const nine = "999123456"
+    // 999 123 457 has a check digit (8): a number that passes Modulus 11 and is refused only for its range
+    const nine = "999123457"
     const check = NhsNumber.checkDigit(nine)
-    if (check !== undefined) assert.strictEqual(NhsNumber.parse(`${nine}${check}`)._tag, "Invalid")
-    assert.strictEqual(NhsNumber.parse("9991234560")._tag, "Invalid")
+    assert.strictEqual(check, 8)
+    assert.isTrue(NhsNumber.isValid(`${nine}${check}`))
+    assert.deepStrictEqual(NhsNumber.parse(`${nine}${check}`), { _tag: "Invalid", reason: "an NHS number of the 999 test range, never issued to a person" })
   })
+
+  test.prop([fc.integer({ min: 0, max: 999_999 }).map((n) => `999${String(n).padStart(6, "0")}`)])(
+    "refuses every number of the 999 test range whose check digit fits",
+    (nine) => {
+      const check = NhsNumber.checkDigit(nine)
+      fc.pre(check !== undefined)
+      const parsed = NhsNumber.parse(`${nine}${check}`)
+      assert.isTrue(parsed._tag === "Invalid" && parsed.reason.includes("999 test range"))
+    }
+  )
 
   it("treats blanks and the usual placeholders as not known", () => {
     for (const text of [null, "", "  ", "N/K", "nk", "Unknown"]) assert.strictEqual(NhsNumber.parse(text)._tag, "NotKnown")
