@@ -25,7 +25,8 @@ describe("NhsNumber", () => {
     "refuses every number of the 999 test range whose check digit fits",
     (nine) => {
       const check = NhsNumber.checkDigit(nine)
-      fc.pre(check !== undefined)
+      // 999 999 999 9 is refused first as a placeholder, one digit repeated
+      fc.pre(check !== undefined && nine !== "999999999")
       const parsed = NhsNumber.parse(`${nine}${check}`)
       assert.isTrue(parsed._tag === "Invalid" && parsed.reason.includes("999 test range"))
     }
