@@ -3,7 +3,6 @@
  * generated estate whose manifest of injected defects is at hand — how the findings compare with the ground truth.
  */
 import { existsSync } from "node:fs"
-import { readFile } from "node:fs/promises"
 import { Databases } from "@handover/core"
 import { ControlSchema } from "@handover/sql"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
@@ -49,11 +48,10 @@ export interface GroundTruth {
 
 /** How the findings of a run compare with the defects injected into a generated estate. */
 export const groundTruth = (
-  manifestText: string,
+  manifest: ReadonlyArray<SwiftDefects.InjectedDefect>,
   findings: ReadonlyArray<FindingsLedger.LedgerFinding>,
   heldBack: ReadonlySet<string>
 ): GroundTruth => {
-  const manifest = SwiftEstate.parseManifest(manifestText)
   const live = findings.filter((f) => f.status !== "resolved")
   const reported = new Set(live.map((f) => `${f.entity}/${f.legacyKey}`))
   const forReconciliation = manifest.filter((d) => SwiftDefects.byName.get(d.kind)?.caughtBy === "reconciliation")
@@ -94,6 +92,12 @@ const heldBackRows = (runId: string) =>
     })
   })
 
+/**
+ * Checks, before a rehearsal spends its time, that its reports can be written into the folder; fails with a
+ * `ReportsError` naming the folder and the reason when they cannot.
+ */
+export const checkDirectory = Reports.checkDirectory
+
 export interface Options {
   readonly pipeline: PipelineName
   readonly runId: string
@@ -113,9 +117,9 @@ export const report = (options: Options) =>
     })
     const data = yield* ReportData.load(target, { runId: options.runId, masker })
     const gates = Gates.evaluate(data, options.gates)
-    const written = yield* Effect.promise(() => Reports.write(options.directory, data, gates, { owners: owners(options.pipeline) }))
+    const written = yield* Reports.writeAll(options.directory, data, gates, { owners: owners(options.pipeline) })
     const truth = options.manifest !== undefined && existsSync(options.manifest)
-      ? groundTruth(yield* Effect.promise(() => readFile(options.manifest!, "utf8")), data.findings, yield* heldBackRows(options.runId))
+      ? groundTruth(yield* SwiftEstate.readManifest(options.manifest), data.findings, yield* heldBackRows(options.runId))
       : undefined
     if (!options.json) {
       for (const g of gates) yield* Console.log(`gate ${g.gate.padEnd(20)} ${g.passed ? "passed" : "FAILED"}  ${g.detail}`)

@@ -3,7 +3,11 @@
  * `junit.xml`, and CSV files (findings per check, figures, entities). The folder is made readable by its owner only
  * (0700) and every file 0600: reports hold personal data even when masked.
  */
-import { chmod, mkdir, writeFile } from "node:fs/promises"
+import * as SystemError from "@handover/sql/SystemError"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { constants } from "node:fs"
+import { access, chmod, mkdir, stat, writeFile } from "node:fs/promises"
 import * as path from "node:path"
 import * as Formats from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
@@ -46,3 +50,57 @@ export const write = async (
   await put("report.xlsx", Buffer.from(await Xlsx.workbook(data, gates).xlsx.writeBuffer()))
   return { directory, files }
 }
+
+/** The reports cannot be written: the message names the folder and the operating system's reason. */
+export class ReportsError extends Schema.TaggedError<ReportsError>()("ReportsError", {
+  directory: Schema.String,
+  message: Schema.String,
+  cause: Schema.Defect()
+}) {}
+
+const cannotWrite = (directory: string) => (cause: unknown): ReportsError => {
+  // a file inside the folder that could not be written is named too (a folder where `report.html` should be)
+  const failed = (cause as NodeJS.ErrnoException).path
+  const inside = typeof failed === "string" ? path.relative(directory, failed) : ""
+  const file = inside !== "" && inside !== "csv" && !inside.startsWith("..") && !path.isAbsolute(inside) ? ` (${inside})` : ""
+  return new ReportsError({ directory, message: `cannot write the reports to ${directory}${file}: ${SystemError.reason(cause)}`, cause })
+}
+
+/** Writes every report as `write` does, failing with a `ReportsError` when the folder or a file cannot be written. */
+export const writeAll = (
+  directory: string,
+  data: ReportData,
+  gates: ReadonlyArray<GateResult>,
+  options: { readonly owners: ReadonlyArray<Owner> }
+): Effect.Effect<Written, ReportsError> =>
+  Effect.tryPromise({ try: () => write(directory, data, gates, options), catch: cannotWrite(directory) })
+
+/**
+ * Checks that reports can be written into a folder, before a rehearsal spends its time: the folder, or the nearest
+ * folder above it that exists, must be a folder this process may write in. It makes nothing.
+ */
+export const checkDirectory = (directory: string): Effect.Effect<void, ReportsError> =>
+  Effect.tryPromise({
+    try: async () => {
+      let folder = path.resolve(directory)
+      for (;;) {
+        let found
+        try {
+          found = await stat(folder)
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code
+          const parent = path.dirname(folder)
+          // not made yet (or under a file, found on the way up): the folder above decides
+          if ((code === "ENOENT" || code === "ENOTDIR") && parent !== folder) {
+            folder = parent
+            continue
+          }
+          throw error
+        }
+        if (!found.isDirectory()) throw new Error("not a directory")
+        await access(folder, constants.W_OK | constants.X_OK)
+        return
+      }
+    },
+    catch: cannotWrite(directory)
+  })

@@ -6,6 +6,7 @@ import { Kysely, PGliteDialect } from "kysely"
 import { mkdir } from "node:fs/promises"
 import { encodeRows } from "../CopyText.ts"
 import type { Connection, Driver, SqlValue, TextRow } from "../Driver.ts"
+import * as PgliteDirectory from "./PgliteDirectory.ts"
 import * as PostgresSql from "../postgres/PostgresSql.ts"
 import type { Table } from "../Table.ts"
 
@@ -32,6 +33,7 @@ export interface Options {
 }
 
 export const make = async (options: Options): Promise<Driver> => {
+  await PgliteDirectory.check(options.dataDir)
   // the files hold personal data: folders made here are readable by their owner only
   if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
   const pglite = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir })
