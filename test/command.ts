@@ -10,24 +10,41 @@ export const bin = fileURLToPath(new URL("../packages/cli/src/bin.ts", import.me
 
 export interface Outcome {
   readonly code: number | null
+  /** The signal that ended the command, if one did (`SIGKILL` when it was killed). */
+  readonly signal: NodeJS.Signals | null
   readonly stdout: string
   readonly stderr: string
   /** Wall time from start to exit. */
   readonly ms: number
 }
 
-/** Runs the command with the arguments in a folder, and collects what it printed and how it ended. */
-export const handover = (args: ReadonlyArray<string>, cwd: string): Promise<Outcome> =>
+const run = (args: ReadonlyArray<string>, cwd: string, killAfterMs: number | undefined): Promise<Outcome> =>
   new Promise((resolve, reject) => {
     const env = { ...process.env }
     delete env.HANDOVER_LEGACY_URL
     delete env.HANDOVER_TARGET_URL
     const started = Date.now()
     const child = spawn(node, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs)
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
     child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }))
+    child.on("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started })
+    })
   })
+
+/** Runs the command with the arguments in a folder, and collects what it printed and how it ended. */
+export const handover = (args: ReadonlyArray<string>, cwd: string): Promise<Outcome> => run(args, cwd, undefined)
+
+/**
+ * Runs the command as `handover` does, and kills it with SIGKILL (no chance to clean up, as when the machine is
+ * switched off) `ms` milliseconds after it started, unless it has ended by then.
+ */
+export const handoverKilledAfter = (ms: number, args: ReadonlyArray<string>, cwd: string): Promise<Outcome> => run(args, cwd, ms)

@@ -15,7 +15,7 @@
  * distinct keys (people) and compares the sets.
  */
 import type { Pipeline } from "@handover/core"
-import { ControlSchema, type Database } from "@handover/sql"
+import { ControlSchema, type Database, type Driver, type SqlDialect } from "@handover/sql"
 import * as Finding from "./Finding.ts"
 
 export type Unit = "pence" | "count" | "hundredths" | "distinct"
@@ -286,18 +286,25 @@ export const format = (unit: Unit, value: number): string => {
   return String(value)
 }
 
-/** Stores a run's figure lines in the control schema, replacing any from an earlier reconciliation of the run. */
-export const record = (target: Database.Database, controlSchema: string, runId: string, lines: ReadonlyArray<Line>) =>
-  target.use("record headline figures", (d) =>
-    d.transaction(async (c) => {
-      const table = ControlSchema.tables(controlSchema).figure
-      await c.query(`DELETE FROM ${d.dialect.qualify(table)} WHERE run_id = ${d.dialect.placeholder(1)}`, [runId])
-      const rows = lines.map((l) => [
-        runId, l.figure, l.dimension, l.value.slice(0, 160), l.measure, l.unit,
-        l.source, l.excluded, l.explained, l.expected, l.target, l.variance, l.rows.length === 0 ? null : l.rows.join("\n")
-      ])
-      for (let i = 0; i < rows.length; i += 5_000) await c.writeRows(table, rows.slice(i, i + 5_000))
-    }))
+/**
+ * Writes a run's figure lines into the control schema on a connection the caller has open (the transaction that
+ * records the rest of the reconciliation), replacing any from an earlier reconciliation of the run.
+ */
+export const write = async (
+  connection: Driver.Connection,
+  dialect: SqlDialect.SqlDialect,
+  controlSchema: string,
+  runId: string,
+  lines: ReadonlyArray<Line>
+): Promise<void> => {
+  const table = ControlSchema.tables(controlSchema).figure
+  await connection.query(`DELETE FROM ${dialect.qualify(table)} WHERE run_id = ${dialect.placeholder(1)}`, [runId])
+  const rows = lines.map((l) => [
+    runId, l.figure, l.dimension, l.value.slice(0, 160), l.measure, l.unit,
+    l.source, l.excluded, l.explained, l.expected, l.target, l.variance, l.rows.length === 0 ? null : l.rows.join("\n")
+  ])
+  for (let i = 0; i < rows.length; i += 5_000) await connection.writeRows(table, rows.slice(i, i + 5_000))
+}
 
 /** A run's figure lines as stored. */
 export const lines = (target: Database.Database, controlSchema: string, runId: string) =>

@@ -46,12 +46,17 @@ const columns = "fingerprint, check_id, entity, legacy_key, target_key, field, k
  * Records the findings of a run and works out each one's status against the previous reconciled run of the same
  * rehearsal series; findings of the previous run that are gone are recorded as resolved. Recording a run again
  * replaces its findings.
+ *
+ * The findings, the reconciliation's own row and whatever `alongside` writes (the run's figure lines) are written in
+ * one transaction: a reconciliation stopped at any moment has recorded all of it or nothing, so a run is never left
+ * half reconciled for the next reconciliation to compare against.
  */
 export const record = (
   target: Database.Database,
   controlSchema: string,
   run: { readonly runId: string; readonly rehearsal: string; readonly pipeline: string; readonly today: string },
-  findings: ReadonlyArray<Finding.Finding>
+  findings: ReadonlyArray<Finding.Finding>,
+  alongside?: (connection: Driver.Connection) => Promise<void>
 ) =>
   target.use("record findings", async (d): Promise<Recorded> => {
     const t = ControlSchema.tables(controlSchema)
@@ -121,6 +126,7 @@ export const record = (
       await c.query(`DELETE FROM ${q(t.reconciliation)} WHERE run_id = ${p(1)}`, [run.runId])
       await c.writeRows(t.reconciliation, [[run.runId, run.rehearsal, run.pipeline, new Date().toISOString(), previousRunId, all.length, JSON.stringify(byStatus)]])
       for (let i = 0; i < rows.length; i += 5_000) await c.writeRows(t.finding, rows.slice(i, i + 5_000))
+      if (alongside !== undefined) await alongside(c)
     })
     return { runId: run.runId, previousRunId, findings: all, byStatus }
   })

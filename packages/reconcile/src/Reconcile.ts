@@ -87,7 +87,6 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       figures.push(...reconciled.lines)
       findings.push(...reconciled.findings)
     }
-    yield* Figure.record(target, controlSchema, runId, figures)
     for (const check of options.checks ?? []) {
       findings.push(...(yield* target.use(`check ${check.id}`, () => check.run(context))))
     }
@@ -96,7 +95,7 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       rehearsal: options.rehearsal,
       pipeline: pipeline.name,
       today: options.today ?? new Date().toISOString().slice(0, 10)
-    }, findings)
+    }, findings, (connection) => Figure.write(connection, target.dialect, controlSchema, runId, figures))
     const counts = new Map<string, number>()
     for (const f of findings) counts.set(f.check, (counts.get(f.check) ?? 0) + 1)
     return { ...recorded, checks: [...counts].map(([check, n]) => ({ check, findings: n })), figures } satisfies Result
