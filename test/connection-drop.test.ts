@@ -13,7 +13,7 @@ import { Databases, Rehearsal } from "@handover/core"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { SwiftPipeline } from "@handover/swift-to-ias"
 import { Database } from "@handover/sql"
-import { TestDatabase } from "@handover/testkit"
+import { Seed, TestDatabase } from "@handover/testkit"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -22,7 +22,7 @@ import fc from "fast-check"
 import { capture, conservationBreaches, differences, runs } from "./targetState.ts"
 
 const drops = Number(process.env.HANDOVER_DROP_COUNT ?? 5)
-const seed = Number(process.env.HANDOVER_DROP_SEED ?? Date.now() % 2 ** 31)
+const seed = Seed.of("drop")
 const pipeline = SwiftPipeline.pipeline
 const targetSchema = "ias"
 const options = (rehearsal: string): Rehearsal.Options => ({

@@ -22,7 +22,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { ControlSchema, Database } from "@handover/sql"
-import { TestDatabase } from "@handover/testkit"
+import { Seed, TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import fc from "fast-check"
 import { randomBytes } from "node:crypto"
@@ -32,7 +32,7 @@ import * as path from "node:path"
 import { handover, handoverKilledAfter, type Outcome } from "./command.ts"
 
 const kills = Math.max(1, Number(process.env.HANDOVER_RECONCILE_KILLS ?? 10))
-const seed = Number(process.env.HANDOVER_RECONCILE_KILL_SEED ?? process.env.HANDOVER_SEED ?? 20_260_301)
+const seed = Seed.of("reconcile_kill")
 const clients = 150
 const rehearsal = "killed"
 const controlSchema = ControlSchema.defaultSchema

@@ -25,7 +25,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { SwiftPipeline } from "@handover/swift-to-ias"
 import { Database } from "@handover/sql"
-import { TestDatabase } from "@handover/testkit"
+import { Seed, TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import fc from "fast-check"
 import { execFile, spawn, spawnSync } from "node:child_process"
@@ -38,7 +38,7 @@ import { bin, node } from "./command.ts"
 import { capture, conservationBreaches, differences, runs, type State } from "./targetState.ts"
 
 const restarts = Math.max(1, Number(process.env.HANDOVER_RESTARTS ?? 5))
-const seed = Number(process.env.HANDOVER_RESTART_SEED ?? process.env.HANDOVER_SEED ?? 20_517)
+const seed = Seed.of("restart")
 const clients = 150
 const batchSize = 40
 const pipeline = SwiftPipeline.pipeline
@@ -213,10 +213,11 @@ const plans = (count: number): ReadonlyArray<ReadonlyArray<Restart>> =>
   fc.sample(
     fc.array(
       fc.record({
-        at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
-        delayMs: fc.integer({ min: 0, max: 30 }),
+        // without bias: fc.sample's doubles cluster at 0, which would put nearly every restart at the first batches
+        at: fc.noBias(fc.integer({ min: 0, max: 999_999 })).map((n) => n / 1_000_000),
+        delayMs: fc.noBias(fc.integer({ min: 0, max: 30 })),
         // started again at once, after a short pause, or after longer than the retries of a lost connection last
-        pauseMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1_500 }), fc.integer({ min: 3_000, max: 5_000 }))
+        pauseMs: fc.noBias(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1_500 }), fc.integer({ min: 3_000, max: 5_000 })))
       }),
       { minLength: 1, maxLength: 2 }
     ),
