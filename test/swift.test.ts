@@ -1,14 +1,15 @@
 /**
  * The SWIFT migration end to end, on every test database: a 2,000-client estate with injected defects is generated
- * and migrated; the conservation law holds for every entity; every defect the migration itself should catch is
- * quarantined, flagged, excluded, merged or queued for review at its legacy row; unmapped codes are reported; and a
- * second migration of the same estate gives the same target.
+ * and migrated; the conservation law holds for every entity; every injected defect is caught at its legacy row by one
+ * of its kind's catchers (the quarantine, flag, exclusion, merge, review item or finding of its rule and field), but
+ * for the few listed below with the reason each is accepted, and every finding but those listed has an injected cause;
+ * unmapped codes are reported; and a second migration of the same estate gives the same target.
  */
 import { assert, layer } from "@effect/vitest"
 import { Counts, Rehearsal } from "@handover/core"
-import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
+import { SwiftCatchers, SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { ControlSchema, Table } from "@handover/sql"
-import { BusinessChecks, CldProjection, HeadlineFigures, SwiftPipeline, TargetTables } from "@handover/swift-to-ias"
+import { BusinessChecks, CldProjection, HeadlineFigures, Rules, SwiftPipeline, TargetTables } from "@handover/swift-to-ias"
 import * as CldRules from "@handover/swift-to-ias/reference/CldRules"
 import { Reconcile } from "@handover/reconcile"
 import { TestDatabase } from "@handover/testkit"
@@ -27,6 +28,34 @@ const options = (rehearsal: string): Rehearsal.Options => ({
   parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
 })
 
+/**
+ * The injected defects of the 2,000-client estate of seed 11 that no catcher of their kind records at their row, by
+ * kind: on a row the migration held back for another reason, or missed. Each is accepted for the reason given.
+ */
+const uncaught = {
+  // line 1515 of a client whose date of birth reads 1932-13-18 (a free_text_date): the client is quarantined, and
+  // with it the package and this line, before the line's end date is looked at
+  deceased_open_service: { heldBack: 1, missed: 0 },
+  // line 473 is the only line of its provider and service, and line 989 a direct payment with no provider: the
+  // rate-for-year check has no other rate of the provider to compare either with
+  wrong_uplift: { heldBack: 0, missed: 2 },
+  // invoice 2092's only line pays for package line 1424, quarantined for ending before it starts (an end_before_start):
+  // the line is quarantined with it, and nothing in the target ties the invoice to the client who died
+  payment_after_death: { heldBack: 0, missed: 1 }
+}
+
+/**
+ * The findings of the same estate that catch no injected defect at their row. The rate-for-year check reports both
+ * lines of a provider's service that has two when one has a wrong_uplift: the median of two rates falls between them
+ * and nothing tells which one is right.
+ */
+const uncaused = [
+  // the other line of the provider and nursing service of line 1332, a wrong_uplift
+  "rule.rate-for-year unit_rate package line/313",
+  // the other line of the provider and residential service of line 1329, a wrong_uplift
+  "rule.rate-for-year unit_rate package line/671"
+]
+
 for (const dialect of TestDatabase.dialects()) {
   layer(TestDatabase.layer(dialect), { timeout: "300 seconds", excludeTestServices: true })(`SWIFT migration on ${dialect}`, (it) => {
     it.effect("migrates a defect-rich estate: conservation, every defect caught, unmapped codes reported, same target twice", () =>
@@ -38,32 +67,13 @@ for (const dialect of TestDatabase.dialects()) {
         for (const step of first.steps) assert.isTrue(Counts.holds(step.counts), `${step.entity}: ${Counts.format(step.counts)}`)
         assert.strictEqual(first.steps.length, SwiftPipeline.pipeline.steps.length)
 
-        // every defect the migration should catch has a record at its legacy row
-        const caught = new Set<string>()
+        // every kind of the catalogue is injected, and caught by the rules and checks the catalogue names
+        assert.deepStrictEqual(SwiftDefects.kinds.filter((k) => !manifest.some((d) => d.kind === k.name)).map((k) => k.name), [])
+        const known = new Set([...Object.values(Rules).flatMap((group) => Object.values(group).map((r) => r.id)), ...BusinessChecks.all.map((c) => c.id)])
+        assert.deepStrictEqual(SwiftDefects.kinds.flatMap((k) => k.catchers.filter((c) => !known.has(c.rule)).map((c) => `${k.name}: ${c.rule}`)), [])
+        const records = yield* db.use("read the run's records", (d) => SwiftCatchers.records(d, controlSchema, first.runId))
         const q = (name: string) => db.dialect.qualify({ schema: controlSchema, name })
         const p = db.dialect.placeholder(1)
-        for (const sql of [
-          `SELECT entity, legacy_key FROM ${q("quarantine")} WHERE run_id = ${p}`,
-          `SELECT entity, legacy_key FROM ${q("flag")} WHERE run_id = ${p}`,
-          `SELECT entity, legacy_key FROM ${q("exclusion")} WHERE run_id = ${p}`,
-          `SELECT entity, legacy_key FROM ${q("xref")} WHERE run_id = ${p} AND outcome = 'merged'`,
-          `SELECT entity, legacy_key FROM ${q("review_item")} WHERE run_id = ${p}`
-        ]) {
-          for (const [entity, key] of yield* db.use("read findings", (d) => d.queryText(sql, [first.runId]))) caught.add(`${entity}/${key}`)
-        }
-        const missed = manifest.filter((d) => SwiftDefects.byName.get(d.kind)?.caughtBy === "migration" && !caught.has(`${d.entity}/${d.legacyKey}`))
-        const byKind = new Map<string, number>()
-        for (const d of missed) byKind.set(d.kind, (byKind.get(d.kind) ?? 0) + 1)
-        assert.deepStrictEqual(Object.fromEntries(byKind), {}, "injected defects the migration did not catch, by kind")
-        // likely duplicates are caught by the review queue itself, not by some other flag on the same row
-        const queued = new Set(
-          (yield* db.use("read review queue", (d) =>
-            d.queryText(`SELECT legacy_key, candidate_legacy_key FROM ${q("review_item")} WHERE run_id = ${p}`, [first.runId]))).flat()
-        )
-        const fuzzy = manifest.filter((d) => d.kind === "fuzzy_duplicate")
-        assert.isAbove(fuzzy.length, 0)
-        assert.deepStrictEqual(fuzzy.filter((d) => !queued.has(d.legacyKey)).map((d) => d.legacyKey), [])
-        assert.isAbove(manifest.length, 100)
 
         // the injected invalid codes are in the report of unmapped values
         const unmapped = yield* db.use("read unmapped codes", (d) =>
@@ -97,7 +107,7 @@ for (const dialect of TestDatabase.dialects()) {
         })
         assert.deepStrictEqual(reconciled.findings.map((f) => f.message).slice(0, 10), [])
 
-        // with the migration's own checks: every defect the catalogue leaves to reconciliation is reported at its row
+        // with the migration's own checks and the headline figures
         const checked = yield* Reconcile.run(SwiftPipeline.pipeline, {
           rehearsal: "swift",
           legacySchema,
@@ -117,27 +127,21 @@ for (const dialect of TestDatabase.dialects()) {
         assert.isAbove(commitment.target, 0)
         assert.strictEqual(commitment.source - commitment.excluded + commitment.explained, commitment.target)
         assert.isAbove(total("figure.people", "people after merging").target, 0)
-        const reported = new Set(checked.findings.map((f) => `${f.entity}/${f.legacyKey}`))
-        const unreported = manifest.filter((d) => SwiftDefects.byName.get(d.kind)?.caughtBy === "reconciliation" && !reported.has(`${d.entity}/${d.legacyKey}`))
-        if (process.env.HANDOVER_DEBUG_UNREPORTED) {
-          for (const d of unreported) {
-            const rows = yield* db.use("debug", (dd) => dd.queryText(`SELECT 'q', reason FROM ${q("quarantine")} WHERE run_id = ${p} AND entity = ${dd.dialect.placeholder(2)} AND legacy_key = ${dd.dialect.placeholder(3)} UNION ALL SELECT 'x', outcome || ' ' || target_key FROM ${q("xref")} WHERE run_id = ${p} AND entity = ${dd.dialect.placeholder(2)} AND legacy_key = ${dd.dialect.placeholder(3)} UNION ALL SELECT 'e', reason FROM ${q("exclusion")} WHERE run_id = ${p} AND entity = ${dd.dialect.placeholder(2)} AND legacy_key = ${dd.dialect.placeholder(3)}`, [first.runId, d.entity, d.legacyKey]))
-            console.log("UNREPORTED", d.kind, d.entity, d.legacyKey, JSON.stringify(rows))
-          }
-        }
-        const unreportedByKind = new Map<string, number>()
-        for (const d of unreported) unreportedByKind.set(d.kind, (unreportedByKind.get(d.kind) ?? 0) + 1)
-        const forReconciliation = manifest.filter((d) => SwiftDefects.byName.get(d.kind)?.caughtBy === "reconciliation")
-        console.log(`reconciliation reported ${forReconciliation.length - unreported.length} of ${forReconciliation.length} injected defects; not reported: ${JSON.stringify(Object.fromEntries(unreportedByKind))}`)
-        // a rate on the only line of its provider and service, or a payment after death recorded against a merged
-        // record, leaves nothing to compare with: at most one in twenty may go unreported
-        assert.isAtMost(unreported.length, Math.floor(forReconciliation.length / 20), JSON.stringify(Object.fromEntries(unreportedByKind)))
-        for (const kind of ["overlapping_service", "transfer_gap_overlap", "financial_year_rekey", "gross_net_inconsistent", "late_invoice", "receipt_exceeds_invoice"]) {
-          assert.strictEqual(unreportedByKind.get(kind) ?? 0, 0, kind)
-        }
-        const injected = new Set(manifest.map((d) => `${d.entity}/${d.legacyKey}`))
-        const uncaused = checked.findings.filter((f) => !injected.has(`${f.entity}/${f.legacyKey}`))
-        console.log(`reconciliation: ${checked.findings.length} findings, ${uncaused.length} with no injected defect at their row`)
+        // each injected defect caught by one of its kind's catchers at its row, but for those accepted above; every
+        // finding but those listed above caught an injected defect at its row
+        const truth = SwiftCatchers.compare(manifest, records, checked.findings.filter((f) => f.status !== "resolved"))
+        const notCaught = truth.defects.filter((d) => d.outcome !== "caught").map((d) => `${d.defect.kind} ${d.outcome} ${d.defect.entity}/${d.defect.legacyKey}`)
+        assert.deepStrictEqual(SwiftCatchers.uncaughtByKind(truth), uncaught, notCaught.join("; "))
+        assert.deepStrictEqual(truth.uncaused.map((f) => `${f.check} ${f.field} ${f.entity}/${f.legacyKey}`).sort(), uncaused)
+        assert.deepStrictEqual(SwiftCatchers.summary(truth), {
+          injected: 1_066,
+          forReconciliation: 134,
+          reported: 131,
+          heldBack: 0,
+          missed: { wrong_uplift: 2, payment_after_death: 1 },
+          findings: 141,
+          withoutInjectedCause: 2
+        })
 
         // a second rehearsal of the same estate gives the same target
         const snapshot = Effect.gen(function*() {

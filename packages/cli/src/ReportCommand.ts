@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs"
 import { Databases } from "@handover/core"
 import { ControlSchema } from "@handover/sql"
-import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
+import { SwiftCatchers, type SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import type { FindingsLedger } from "@handover/reconcile"
 import { Gates, Masking, ReportData, Reports, type Summary } from "@handover/report"
 import * as Console from "effect/Console"
@@ -33,63 +33,18 @@ export const owners = (pipeline: PipelineName): ReadonlyArray<Summary.Owner> =>
       { name: "Safeguarding", entities: ["safeguarding concern", "safeguarding enquiry", "safeguarding risk"], figures: ["figure.safeguarding-concerns", "figure.safeguarding-enquiries"] }
     ]
 
-export interface GroundTruth {
-  readonly injected: number
-  readonly forReconciliation: number
-  /** Defects left to reconciliation that a finding names at their legacy row. */
-  readonly reported: number
-  /** Defects left to reconciliation whose row the migration held back (quarantined or excluded for another reason). */
-  readonly heldBack: number
-  /** The rest: the defects nothing reported, by kind. */
-  readonly missed: Readonly<Record<string, number>>
-  readonly findings: number
-  readonly withoutInjectedCause: number
-}
+/** How the findings of a run compare with the defects injected into a generated estate (`SwiftCatchers.summary`). */
+export type GroundTruth = SwiftCatchers.Summary
 
-/** How the findings of a run compare with the defects injected into a generated estate. */
-export const groundTruth = (
-  manifest: ReadonlyArray<SwiftDefects.InjectedDefect>,
-  findings: ReadonlyArray<FindingsLedger.LedgerFinding>,
-  heldBack: ReadonlySet<string>
-): GroundTruth => {
-  const live = findings.filter((f) => f.status !== "resolved")
-  const reported = new Set(live.map((f) => `${f.entity}/${f.legacyKey}`))
-  const forReconciliation = manifest.filter((d) => SwiftDefects.byName.get(d.kind)?.caughtBy === "reconciliation")
-  const injected = new Set(manifest.map((d) => `${d.entity}/${d.legacyKey}`))
-  const missed: Record<string, number> = {}
-  let found = 0
-  let held = 0
-  for (const d of forReconciliation) {
-    const row = `${d.entity}/${d.legacyKey}`
-    if (reported.has(row)) found++
-    else if (heldBack.has(row)) held++
-    else missed[d.kind] = (missed[d.kind] ?? 0) + 1
-  }
-  return {
-    injected: manifest.length,
-    forReconciliation: forReconciliation.length,
-    reported: found,
-    heldBack: held,
-    missed,
-    findings: live.length,
-    withoutInjectedCause: live.filter((f) => !injected.has(`${f.entity}/${f.legacyKey}`)).length
-  }
-}
-
-/** The legacy rows a run quarantined or excluded, as `entity/legacy key`. */
-const heldBackRows = (runId: string) =>
+/**
+ * The ground truth of a run: each injected defect caught only by a record of one of its kind's catchers at its row,
+ * read from the run's control records and its standing findings.
+ */
+const groundTruth = (runId: string, manifest: ReadonlyArray<SwiftDefects.InjectedDefect>, findings: ReadonlyArray<FindingsLedger.LedgerFinding>) =>
   Effect.gen(function*() {
     const target = yield* Databases.TargetDatabase
-    return yield* target.use("read held-back rows", async (d) => {
-      const t = ControlSchema.tables(ControlSchema.defaultSchema)
-      const out = new Set<string>()
-      for (const table of [t.quarantine, t.exclusion]) {
-        for (const r of await d.queryText(`SELECT entity, legacy_key FROM ${d.dialect.qualify(table)} WHERE run_id = ${d.dialect.placeholder(1)}`, [runId])) {
-          out.add(`${r[0]}/${r[1]}`)
-        }
-      }
-      return out
-    })
+    const records = yield* target.use("read the run's records", (d) => SwiftCatchers.records(d, ControlSchema.defaultSchema, runId))
+    return SwiftCatchers.summary(SwiftCatchers.compare(manifest, records, findings.filter((f) => f.status !== "resolved")))
   })
 
 /**
@@ -119,15 +74,15 @@ export const report = (options: Options) =>
     const gates = Gates.evaluate(data, options.gates)
     const written = yield* Reports.writeAll(options.directory, data, gates, { owners: owners(options.pipeline) })
     const truth = options.manifest !== undefined && existsSync(options.manifest)
-      ? groundTruth(yield* SwiftEstate.readManifest(options.manifest), data.findings, yield* heldBackRows(options.runId))
+      ? yield* groundTruth(options.runId, yield* SwiftEstate.readManifest(options.manifest), data.findings)
       : undefined
     if (!options.json) {
       for (const g of gates) yield* Console.log(`gate ${g.gate.padEnd(20)} ${g.passed ? "passed" : "FAILED"}  ${g.detail}`)
       if (truth !== undefined) {
         yield* Console.log(
-          `ground truth: of ${truth.forReconciliation} injected defects left to reconciliation, ${truth.reported} were reported at their row, ` +
+          `ground truth: of ${truth.forReconciliation} injected defects left to reconciliation, ${truth.reported} were reported at their row by a check for their kind, ` +
             `${truth.heldBack} were on rows the migration held back, ${truth.forReconciliation - truth.reported - truth.heldBack} missed ${JSON.stringify(truth.missed)}; ` +
-            `${truth.withoutInjectedCause} of ${truth.findings} findings have no injected defect at their row`
+            `${truth.withoutInjectedCause} of ${truth.findings} findings catch no injected defect at their row`
         )
       }
       yield* Console.log(`reports (personal data ${options.reveal}): ${written.directory}/report.html, report.xlsx, report.json, summary.md, junit.xml, csv/`)
