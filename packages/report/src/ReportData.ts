@@ -50,6 +50,29 @@ export interface ReportData {
   readonly decisions: Readonly<Record<string, { readonly decision: string; readonly reason: string; readonly by: string; readonly until: string | null }>>
 }
 
+/** Report data as the control schema holds it: every value and text as recorded, before any masking. */
+export type Unmasked = Omit<ReportData, "reveal">
+
+/**
+ * Masks report data for a reveal level: the values of findings by the kind of field they came from, and every free
+ * text that may carry personal data (finding messages, the rows named behind a figure's variance — an NHS number
+ * where a figure counts NHS numbers —, quarantine and exclusion reasons, triage decision reasons).
+ * The one place reports are masked: `load` masks with it, before any writer sees the data.
+ */
+export const mask = (data: Unmasked, masker: Masking.Masker): ReportData => ({
+  ...data,
+  reveal: masker.reveal,
+  findings: data.findings.map((f) => ({
+    ...f,
+    legacyValue: masker.value(f.field, f.legacyValue),
+    targetValue: masker.value(f.field, f.targetValue),
+    message: masker.text(f.message)
+  })),
+  figures: data.figures.map((l) => ({ ...l, rows: l.rows.map(masker.text) })),
+  reasons: data.reasons.map((r) => ({ ...r, reason: masker.text(r.reason) })),
+  decisions: Object.fromEntries(Object.entries(data.decisions).map(([f, d]) => [f, { ...d, reason: masker.text(d.reason) }]))
+})
+
 /** Reads a reconciled run's report data, masking every value and text that may carry personal data. */
 export const load = (target: Database.Database, options: { readonly controlSchema?: string; readonly runId: string; readonly masker: Masking.Masker }) =>
   Effect.gen(function*() {
@@ -74,10 +97,8 @@ export const load = (target: Database.Database, options: { readonly controlSchem
     })
     const decisions = yield* FindingsLedger.decisions(target, controlSchema)
     const fingerprints = new Set(findings.map((f) => f.fingerprint))
-    const m = options.masker
-    return {
+    const unmasked: Unmasked = {
       generatedAt: new Date().toISOString(),
-      reveal: m.reveal,
       run: {
         runId: run.runId,
         rehearsal: run.rehearsal,
@@ -93,15 +114,11 @@ export const load = (target: Database.Database, options: { readonly controlSchem
         ...s.counts,
         conserved: s.counts.read === s.counts.loaded + s.counts.merged + s.counts.quarantined + s.counts.excluded
       })),
-      findings: findings.map((f) => ({
-        ...f,
-        legacyValue: m.value(f.field, f.legacyValue),
-        targetValue: m.value(f.field, f.targetValue),
-        message: m.text(f.message)
-      })),
+      findings,
       figures,
       trend,
-      reasons: reasons.map((r) => ({ ...r, reason: m.text(r.reason) })),
-      decisions: Object.fromEntries([...decisions].filter(([f]) => fingerprints.has(f)).map(([f, d]) => [f, { ...d, reason: m.text(d.reason) }]))
-    } satisfies ReportData
+      reasons,
+      decisions: Object.fromEntries([...decisions].filter(([f]) => fingerprints.has(f)))
+    }
+    return mask(unmasked, options.masker)
   })
