@@ -13,6 +13,12 @@ export interface MoneyError {
 
 const moneyText = /^-?\d+(\.\d+)?$/
 
+/** The decimal places of an amount as written, trailing zeros counted: `1.500` has three. */
+const placesWritten = (digits: string): number => {
+  const point = digits.indexOf(".")
+  return point < 0 ? 0 : digits.length - point - 1
+}
+
 /** Up to 13 whole digits and 2 places: pence well within the safe integers, worked out digit by digit. */
 const plainPounds = /^(-)?(\d{1,13})(?:\.(\d{1,2}))?$/
 
@@ -31,17 +37,18 @@ const plainPence = (text: string): Pence | undefined => {
 
 /**
  * Parses an amount in pounds as written in a legacy system: `1234.5`, `£1,234.50`, ` 12 `. More than two decimal
- * places is an error, not a rounding: the data owner decides.
+ * places is an error, not a rounding, trailing zeros included (`1.500` may be one thousand five hundred written with a
+ * full stop for a separator): the data owner decides.
  */
 export const parsePounds = (text: string): Pence | MoneyError => {
   const cleaned = text.trim().replace(/^£/, "").replaceAll(",", "").trim()
   if (!moneyText.test(cleaned)) return { _tag: "MoneyError", reason: `not an amount of money: ${JSON.stringify(text)}` }
   const plain = plainPence(cleaned)
   if (plain !== undefined) return plain
-  const pounds = new Decimal(cleaned)
-  if (pounds.decimalPlaces() > 2) {
+  if (placesWritten(cleaned) > 2) {
     return { _tag: "MoneyError", reason: `${cleaned} has more than two decimal places` }
   }
+  const pounds = new Decimal(cleaned)
   const pence = pounds.times(100)
   if (pence.abs().greaterThan(Number.MAX_SAFE_INTEGER)) {
     return { _tag: "MoneyError", reason: `${cleaned} is too large an amount` }
@@ -88,7 +95,7 @@ const grouped = /^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$/
 /**
  * Parses an amount as legacy extracts write it: `1234.5`, `£1,234.50`, `-12`, `-£12.00`, `(12.00)` for minus
  * twelve pounds. A comma as the decimal separator (`1.234,50`, `12,50`), thousands separators out of groups of three
- * and more than two decimal places are refused with a reason, never guessed at. Blank is `Missing`.
+ * and more than two decimal places (`1.500` too) are refused with a reason, never guessed at. Blank is `Missing`.
  */
 export const parseLegacyAmount = (text: string | null): LegacyAmount => {
   if (text === null || text.trim() === "") return { _tag: "Missing" }
@@ -111,8 +118,9 @@ export const parseLegacyAmount = (text: string | null): LegacyAmount => {
   const ungrouped = digits.replaceAll(",", "")
   const plain = plainPence(ungrouped)
   if (plain !== undefined) return { _tag: "Amount", pence: minus || bracketed ? 0 - plain : plain }
+  // places as written: `1.500` is as likely one thousand five hundred as one pound fifty
+  if (placesWritten(ungrouped) > 2) return invalid(amountReasons.decimalPlaces)
   const pounds = new Decimal(ungrouped)
-  if (pounds.decimalPlaces() > 2) return invalid(amountReasons.decimalPlaces)
   const pence = pounds.times(100)
   if (pence.greaterThan(Number.MAX_SAFE_INTEGER)) return invalid(amountReasons.tooLarge)
   const value = pence.toNumber()

@@ -274,21 +274,25 @@ const byClientNumber = (x: string, y: string): number => {
   return Number.isFinite(m) && Number.isFinite(n) && m !== n ? m - n : x < y ? -1 : x > y ? 1 : 0
 }
 
-/** Puts pairs of likely duplicates without an NHS number on the review queue, and flags both rows. */
-const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
-  const control = ControlSchema.tables(context.controlSchema)
-  const l = context.legacy
-  const clients = Table.inSchema(LegacyTables.client, context.legacySchema)
-  const addresses = Table.inSchema(LegacyTables.address, context.legacySchema)
-  const t = context.target
-  const today = context.parameters.cutoverDate ?? "2026-03-31"
+/** The pairs of likely duplicates among the clients of a legacy database, every client with each of its addresses. */
+export const findLikelyDuplicates = async (l: Driver.Driver, legacySchema: string | undefined, today: string) => {
+  const clients = Table.inSchema(LegacyTables.client, legacySchema)
+  const addresses = Table.inSchema(LegacyTables.address, legacySchema)
   const [count] = await l.queryText(`SELECT COUNT(*) FROM ${l.dialect.qualify(clients)}`)
   // Blocks are built in passes, each keeping the blocks whose hash falls to it, so that memory holds a share of the
   // clients at a time however many there are; every pass streams the same rows.
   const passes = Math.max(1, Math.ceil(Number(count?.[0] ?? 0) / clientsPerPass))
   const joined = `SELECT c.client_no, c.surname, c.dob_text, c.nhs_no_text, a.postcode_text FROM ${l.dialect.qualify(clients)} c ` +
     `LEFT JOIN ${l.dialect.qualify(addresses)} a ON a.client_no = c.client_no`
-  const pairs = await likelyDuplicatePairs(() => Driver.queryBatches(l, joined, 10_000), passes, today)
+  return likelyDuplicatePairs(() => Driver.queryBatches(l, joined, 10_000), passes, today)
+}
+
+/** Puts pairs of likely duplicates without an NHS number on the review queue, and flags both rows. */
+const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
+  const control = ControlSchema.tables(context.controlSchema)
+  const t = context.target
+  const today = context.parameters.cutoverDate ?? "2026-03-31"
+  const pairs = await findLikelyDuplicates(context.legacy, context.legacySchema, today)
   // only clients this run loaded (not merged, quarantined or excluded) go on the queue
   const loaded = new Set((await Driver.selectWhereOneOf(t, {
     select: `SELECT legacy_key FROM ${t.dialect.qualify(control.xref)}`,
