@@ -12,7 +12,7 @@
  * One database holds the legacy estate and the target (one URL for both, as the command allows), copied afresh for
  * each pair from one with a completed run in it: a PGlite folder copied, a PostgreSQL database made from a template.
  *
- * `HANDOVER_HOLD_PAIRS` pairs per dialect (default 20); the pairs derive from `HANDOVER_HOLD_SEED`, else
+ * `HANDOVER_HOLD_PAIRS` pairs per dialect (default 12: 24 in all); the pairs derive from `HANDOVER_HOLD_SEED`, else
  * `HANDOVER_SEED`, else a fixed seed, printed with the results.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -31,7 +31,7 @@ import * as path from "node:path"
 import { bin, handover, node, type Outcome } from "./command.ts"
 import { capture, differences, runs, type State } from "./targetState.ts"
 
-const pairsPerDialect = Number(process.env.HANDOVER_HOLD_PAIRS ?? 20)
+const pairsPerDialect = Number(process.env.HANDOVER_HOLD_PAIRS ?? 12)
 const seed = Seed.of("hold")
 const clients = 120
 const pipeline = SwiftPipeline.pipeline
