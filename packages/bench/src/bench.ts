@@ -23,7 +23,7 @@ import { pipeline } from "node:stream/promises"
 import { promisify } from "node:util"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { TableDiffSql } from "@handover/reconcile"
-import { Database, Table } from "@handover/sql"
+import { Arrays, Database, Table } from "@handover/sql"
 import * as PostgresSql from "@handover/sql/postgres/PostgresSql"
 import { LegacyTables } from "@handover/swift-to-ias"
 import * as Effect from "effect/Effect"
@@ -198,7 +198,7 @@ const measureMigration = async (legacyUrl: string, targetUrl: string, clients: n
     wallSeconds: wallMs / 1000,
     rows: totalRows,
     rowsPerSecond: Math.round(totalRows / (wallMs / 1000)),
-    peakRssMb: Math.max(...migrations.map((m) => m.maxRssMb)),
+    peakRssMb: Arrays.max(migrations.map((m) => m.maxRssMb)),
     heapCapMb,
     repeats,
     steps: migrations[0]!.steps.map((s) => ({ entity: s.entity, rows: s.rows, seconds: stepMs(s.entity) / 1000, afterSeconds: s.afterMs / 1000 }))

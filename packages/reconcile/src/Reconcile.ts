@@ -3,7 +3,7 @@
  * in the findings ledger with its status against the previous run of the same rehearsal series.
  */
 import { Databases, Ledger, type Pipeline } from "@handover/core"
-import { ControlSchema, Names } from "@handover/sql"
+import { Arrays, ControlSchema, Names } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as CountCheck from "./CountCheck.ts"
@@ -69,8 +69,8 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       }
     }
     const findings: Array<Finding.Finding> = []
-    findings.push(...(yield* StructureCheck.run(target, pipeline, options.targetSchema)))
-    findings.push(...(yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema })))
+    Arrays.appendAll(findings, yield* StructureCheck.run(target, pipeline, options.targetSchema))
+    Arrays.appendAll(findings, yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }))
     yield* RecordCheck.run(pipeline, { ...options, runId, controlSchema }, (f) => findings.push(f))
     const context: CheckContext = {
       runId,
@@ -84,11 +84,11 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
     const figures: Array<Figure.Line> = []
     for (const figure of options.figures ?? []) {
       const reconciled = yield* target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure))
-      figures.push(...reconciled.lines)
-      findings.push(...reconciled.findings)
+      Arrays.appendAll(figures, reconciled.lines)
+      Arrays.appendAll(findings, reconciled.findings)
     }
     for (const check of options.checks ?? []) {
-      findings.push(...(yield* target.use(`check ${check.id}`, () => check.run(context))))
+      Arrays.appendAll(findings, yield* target.use(`check ${check.id}`, () => check.run(context)))
     }
     const recorded = yield* FindingsLedger.record(target, controlSchema, {
       runId,

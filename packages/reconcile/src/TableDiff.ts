@@ -17,7 +17,7 @@
  * Both databases order keys the same way (`CanonicalHash.compareKeys`: text by code point); the merge checks that
  * each side's keys do arrive in that order and fails rather than report differences that are not there.
  */
-import type { Database, Driver, Table } from "@handover/sql"
+import { Arrays, type Database, type Driver, type Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
@@ -457,6 +457,6 @@ export const run = <E, R>(
 export const diff = (options: Options) =>
   Effect.gen(function*() {
     const findings: Array<Finding.Finding> = []
-    const summary = yield* run(options, (batch) => Effect.sync(() => void findings.push(...batch)))
+    const summary = yield* run(options, (batch) => Effect.sync(() => Arrays.appendAll(findings, batch)))
     return { summary, findings } satisfies Result
   })

@@ -4,6 +4,7 @@
  * value such as `<img src=x onerror=alert(1)>` shows as those characters and never runs.
  */
 import { Figure, Finding } from "@handover/reconcile"
+import { Arrays } from "@handover/sql"
 import { byCheck, findingColumns, statuses } from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import type { ReportData } from "./ReportData.ts"
@@ -31,7 +32,7 @@ const trendChart = (data: ReportData): string => {
   const runs = data.trend
   const width = 640
   const height = 220
-  const max = Math.max(1, ...runs.map((r) => statuses.reduce((s, k) => s + r.byStatus[k], 0)))
+  const max = Math.max(1, Arrays.max(runs.map((r) => statuses.reduce((s, k) => s + r.byStatus[k], 0))))
   const bar = runs.length === 0 ? 0 : Math.min(60, (width - 60) / runs.length - 8)
   const bars = runs.map((r, i) => {
     let y = height - 30

@@ -2,6 +2,7 @@
  * The one interface every dialect implements: queries, transactions, text reads and bulk writes.
  */
 import type { Kysely } from "kysely"
+import { appendAll } from "./Arrays.ts"
 import { decodeBatches } from "./CopyText.ts"
 import type { KeysetPage, SqlDialect } from "./SqlDialect.ts"
 import type { Table } from "./Table.ts"
@@ -75,7 +76,7 @@ export const inParts = async <A, B>(
   size = inListSize
 ): Promise<Array<B>> => {
   const out: Array<B> = []
-  for (let i = 0; i < values.length; i += size) out.push(...(await query(values.slice(i, i + size))))
+  for (let i = 0; i < values.length; i += size) appendAll(out, await query(values.slice(i, i + size)))
   return out
 }
 

@@ -1,6 +1,7 @@
 /**
  * Databases for Handover: one driver interface over PostgreSQL, PGlite and SQL Server.
  */
+export * as Arrays from "./Arrays.ts"
 export * as ConnectionUrl from "./ConnectionUrl.ts"
 export * as CopyText from "./CopyText.ts"
 export * as Database from "./Database.ts"
