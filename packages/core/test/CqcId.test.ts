@@ -38,7 +38,13 @@ describe("CqcId", () => {
     assert.deepStrictEqual(decode({ cqc_location_id: null }), { cqc_location_id: null })
     const failure = decode({ cqc_location_id: "1000210669" })
     assert.isTrue(Decode.isFailure(failure) && failure.reason.includes(CqcId.reasons.prefix))
-    assert.isTrue(Decode.isFailure(Decode.decoder(Schema.Struct({ id: CqcId.CqcIdFromText }))({ id: " " })))
+    for (const blank of ["", " "]) {
+      assert.deepStrictEqual(Decode.decoder(Schema.Struct({ id: CqcId.CqcIdFromText }))({ id: blank }), {
+        _tag: "DecodeFailure",
+        fieldPath: "id",
+        reason: "id: expected a CQC identifier, got nothing"
+      })
+    }
   })
 
   test.prop([digits(8, 11), fc.constantFrom("", " ", "\t"), fc.constantFrom("", " ", "\n")])(

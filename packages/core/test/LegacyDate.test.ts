@@ -40,6 +40,9 @@ describe("LegacyDate", () => {
     assert.deepStrictEqual(parse("approx 2015"), reading("2015-07-01", "year", "approximate"))
     assert.deepStrictEqual(parse("c. 2015"), reading("2015-07-01", "year", "approximate"))
     assert.deepStrictEqual(parse("circa  2015"), reading("2015-07-01", "year", "approximate"))
+    for (const text of ["approximately 2015", "approx. 2015", "ca. 2015", "ca 2015", "c2015", "Approx 2015", "CIRCA 2015", "C. 2015"]) {
+      assert.deepStrictEqual(parse(text), reading("2015-07-01", "year", "approximate"), text)
+    }
     assert.deepStrictEqual(parse("29/02/2000"), reading("2000-02-29", "exact", "british"))
   })
 
@@ -57,7 +60,7 @@ describe("LegacyDate", () => {
   })
 
   it("treats NULL, blank and the not-known words as missing", () => {
-    for (const text of [null, "", "  ", "unknown", "UNKNOWN", "N/K", "n/k", "not known"]) {
+    for (const text of [null, "", "  ", "unknown", "UNKNOWN", "N/K", "n/k", "NK", "nk", "not known", "N/A", "n/a"]) {
       assert.deepStrictEqual(parse(text), { _tag: "Missing" }, String(text))
     }
   })
@@ -67,6 +70,9 @@ describe("LegacyDate", () => {
       assert.strictEqual(parse(text)._tag, "Sentinel", text)
     }
     assert.deepStrictEqual(parse("02/01/1900"), reading("1900-01-02", "exact", "british"))
+    // only an exact date can be a dummy: a month that begins on one is a month
+    assert.deepStrictEqual(parse("January 1900"), reading("1900-01-01", "month", "month-year"))
+    assert.deepStrictEqual(parse("Jan 1800"), reading("1800-01-01", "month", "month-year"))
   })
 
   it("refuses impossible, future and ambiguous dates with a reason", () => {
@@ -85,6 +91,8 @@ describe("LegacyDate", () => {
       ["80000", LegacyDate.reasons.future],
       ["1799-12-31", LegacyDate.reasons.tooEarly],
       ["1941", LegacyDate.reasons.yearOrSerial],
+      ["1800", LegacyDate.reasons.yearOrSerial],
+      ["2099", LegacyDate.reasons.yearOrSerial],
       ["0", LegacyDate.reasons.serialRange],
       ["80001", LegacyDate.reasons.serialRange],
       ["Smarch 2019", LegacyDate.reasons.monthName],
@@ -94,6 +102,9 @@ describe("LegacyDate", () => {
     ] as const
     for (const [text, reason] of cases) assert.deepStrictEqual(parse(text), invalid(reason), text)
     assert.deepStrictEqual(LegacyDate.parse("80000", { today: "2200-01-01" }), reading("2119-01-11", "exact", "excel-serial"))
+    // just outside the years a bare number could name, four digits are a serial date
+    assert.deepStrictEqual(parse("1799"), reading(LegacyDate.fromExcelSerial(1799), "exact", "excel-serial"))
+    assert.deepStrictEqual(parse("2100"), reading(LegacyDate.fromExcelSerial(2100), "exact", "excel-serial"))
   })
 
   it("refuses a cut-over date that is not a date", () => {

@@ -32,8 +32,32 @@ describe("NhsNumber", () => {
     }
   )
 
+  it("gives the check digit 0 for a remainder of nothing, and none for a remainder of ten", () => {
+    assert.strictEqual(NhsNumber.checkDigit("400000002"), 0)
+    assert.isTrue(NhsNumber.isValid("4000000020"))
+    // no NHS number begins with nine digits whose remainder is ten
+    assert.isUndefined(NhsNumber.checkDigit("123456789"))
+    for (let d = 0; d <= 9; d++) assert.strictEqual(NhsNumber.parse(`123456789${d}`)._tag, "Invalid")
+  })
+
   it("treats blanks and the usual placeholders as not known", () => {
-    for (const text of [null, "", "  ", "N/K", "nk", "Unknown"]) assert.strictEqual(NhsNumber.parse(text)._tag, "NotKnown")
+    for (const text of [null, "", "  ", "N/K", "nk", "Unknown", "NOT KNOWN", "not known", "N/A", "n/a", " NK "]) {
+      assert.strictEqual(NhsNumber.parse(text)._tag, "NotKnown", String(text))
+    }
+  })
+
+  it("drops the spaces and hyphens typed inside a number", () => {
+    for (const text of ["943-476-5919", "943 476-5919", " 9434765919 ", "943\t476\t5919"]) {
+      assert.deepStrictEqual(NhsNumber.parse(text), { _tag: "Valid", nhsNumber: "9434765919" }, text)
+    }
+  })
+
+  it("refuses anything but ten digits for that reason, before the check digit is looked at", () => {
+    for (const text of ["943476591", "94347659190", "943476591X", "9434765919 1", "+449434765919", "NHS 9434765919"]) {
+      assert.deepStrictEqual(NhsNumber.parse(text), { _tag: "Invalid", reason: "an NHS number has ten digits" }, text)
+    }
+    // an eleventh digit never passes the check, even when the first ten would
+    for (const digits of ["94347659190", "943476591", "943476591X", ""]) assert.isFalse(NhsNumber.isValid(digits), digits)
   })
 
   it("never repeats the number in its reason", () => {

@@ -83,7 +83,10 @@ describe("Postcode", () => {
       ["SW1A 10A", Postcode.reasons.digitZero],
       ["0L1 OAA", Postcode.reasons.swapped],
       ["SW1A OCA", Postcode.reasons.letterO],
-      ["SW1A 1C0", Postcode.reasons.digitZero]
+      ["SW1A 1C0", Postcode.reasons.digitZero],
+      // no swap mends these (Z is never a second letter), but the first character is a letter wherever it stands
+      ["0Z1 1AA", Postcode.reasons.digitZero],
+      ["0I12 1AA", Postcode.reasons.digitZero]
     ] as const
     for (const [text, reason] of cases) assert.deepStrictEqual(Postcode.normalise(text), { _tag: "Invalid", reason }, text)
   })

@@ -39,7 +39,13 @@ describe("Uprn", () => {
     assert.deepStrictEqual(decode({ uprn: "  " }), { uprn: null })
     const failure = decode({ uprn: "UNKNOWN" })
     assert.isTrue(Decode.isFailure(failure) && failure.reason.includes(Uprn.reasons.digitsOnly))
-    assert.isTrue(Decode.isFailure(Decode.decoder(Schema.Struct({ uprn: Uprn.UprnFromText }))({ uprn: "" })))
+    for (const blank of ["", "  "]) {
+      assert.deepStrictEqual(Decode.decoder(Schema.Struct({ uprn: Uprn.UprnFromText }))({ uprn: blank }), {
+        _tag: "DecodeFailure",
+        fieldPath: "uprn",
+        reason: "uprn: expected a UPRN, got nothing"
+      })
+    }
   })
 
   test.prop([uprn, padding])("every UPRN reads back to itself, however padded", (n, [before, zeros, after]) => {
