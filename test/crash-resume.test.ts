@@ -15,17 +15,15 @@
  * repeats a choice of kill points (it is printed on failure).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { SwiftPipeline } from "@handover/swift-to-ias"
 import { Database } from "@handover/sql"
 import { Seed, TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import fc from "fast-check"
-import { spawn } from "node:child_process"
 import { cp, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { loadSwiftEstate, start } from "./command.ts"
 import { capture, conservationBreaches, differences, runs, type State } from "./targetState.ts"
 
 const trialsOn = {
@@ -39,8 +37,6 @@ const batchSize = 40
 const pipeline = SwiftPipeline.pipeline
 const targetSchema = "ias"
 
-const node = fileURLToPath(new URL("../node_modules/.bin/node", import.meta.url))
-const bin = fileURLToPath(new URL("../packages/cli/src/bin.ts", import.meta.url))
 
 type Kill =
   | {
@@ -66,50 +62,34 @@ interface Outcome {
 }
 
 /** Runs `handover migrate` in a child process; with a kill, SIGKILLs it at that point. */
-const migrate = (legacyUrl: string, targetUrl: string, cwd: string, kill?: Kill): Promise<Outcome> =>
-  new Promise((resolve, reject) => {
-    const env = { ...process.env }
-    delete env.HANDOVER_LEGACY_URL
-    delete env.HANDOVER_TARGET_URL
-    const child = spawn(
-      node,
-      [bin, "migrate", "--legacy", legacyUrl, "--target", targetUrl, "--rehearsal", "crash", "--batch-size", String(batchSize), "--progress", "batches", "--json"],
-      { cwd, env, stdio: ["ignore", "pipe", "pipe"] }
-    )
-    let stdout = ""
-    let stderr = ""
-    let pending = ""
-    let committed = 0
-    let started = false
-    let armed = false
-    let firstEntityMs: number | undefined
-    const spawned = Date.now()
-    if (kill !== undefined && "sinceStartMs" in kill) setTimeout(() => child.kill("SIGKILL"), kill.sinceStartMs)
-    const arm = () => {
-      if (kill === undefined || "sinceStartMs" in kill || armed) return
-      if (committed >= kill.afterBatches && (started || kill.afterBatches > 0)) {
-        armed = true
-        setTimeout(() => child.kill("SIGKILL"), kill.delayMs)
-      }
+const migrate = (legacyUrl: string, targetUrl: string, cwd: string, kill?: Kill): Promise<Outcome> => {
+  let committed = 0
+  let started = false
+  let armed = false
+  let firstEntityMs: number | undefined
+  const spawned = Date.now()
+  const arm = () => {
+    if (kill === undefined || "sinceStartMs" in kill || armed) return
+    if (committed >= kill.afterBatches && (started || kill.afterBatches > 0)) {
+      armed = true
+      setTimeout(() => running.child.kill("SIGKILL"), kill.delayMs)
     }
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk
-      pending += chunk
-      const lines = pending.split("\n")
-      pending = lines.pop()!
-      for (const line of lines) {
-        if (/: batch \d+ committed, /.test(line)) committed++
-        else if (/: [\d,]+ legacy rows/.test(line)) {
-          started = true
-          firstEntityMs ??= Date.now() - spawned
-        }
-        arm()
+  }
+  const running = start(
+    ["migrate", "--legacy", legacyUrl, "--target", targetUrl, "--rehearsal", "crash", "--batch-size", String(batchSize), "--progress", "batches", "--json"],
+    cwd,
+    (line) => {
+      if (/: batch \d+ committed, /.test(line)) committed++
+      else if (/: [\d,]+ legacy rows/.test(line)) {
+        started = true
+        firstEntityMs ??= Date.now() - spawned
       }
-    })
-    child.on("error", reject)
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, committed, firstEntityMs }))
-  })
+      arm()
+    }
+  )
+  if (kill !== undefined && "sinceStartMs" in kill) setTimeout(() => running.child.kill("SIGKILL"), kill.sinceStartMs)
+  return running.done.then((o) => ({ code: o.code, signal: o.signal, stdout: o.stdout, stderr: o.stderr, committed, firstEntityMs }))
+}
 
 const tail = (text: string) => text.split("\n").slice(-8).join("\n")
 
@@ -238,11 +218,7 @@ const runTrials = async (dialect: Dialect, count: number, workers: number) => {
   }
 }
 
-const loadEstate = (url: string) =>
-  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const legacy = yield* Database.openUrl(url)
-    yield* SwiftEstate.load(legacy, undefined, { seed: 31, clients, rates: SwiftDefects.rates({}) })
-  })))
+const loadEstate = (url: string) => loadSwiftEstate(url, { seed: 31, clients })
 
 /** Opens the legacy and target databases in this process (once, when they are one database). */
 const inspect = <A>(legacyUrl: string, targetUrl: string, f: (legacy: Database.Database, target: Database.Database) => Effect.Effect<A, unknown>) =>

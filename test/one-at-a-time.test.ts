@@ -16,19 +16,17 @@
  * `HANDOVER_SEED`, else a fixed seed, printed with the results.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { SwiftPipeline } from "@handover/swift-to-ias"
 import { Database } from "@handover/sql"
 import { Seed, TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import fc from "fast-check"
 import pg from "pg"
-import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { bin, handover, node, type Outcome } from "./command.ts"
+import { handover, loadSwiftEstate, type Running, start } from "./command.ts"
 import { capture, differences, runs, type State } from "./targetState.ts"
 
 const pairsPerDialect = Number(process.env.HANDOVER_HOLD_PAIRS ?? 12)
@@ -36,29 +34,6 @@ const seed = Seed.of("hold")
 const clients = 120
 const pipeline = SwiftPipeline.pipeline
 const targetSchema = "ias"
-
-interface Running {
-  readonly child: ChildProcess
-  readonly done: Promise<Outcome>
-}
-
-/** Starts the command; its outcome when it ends. */
-const start = (args: ReadonlyArray<string>, cwd: string): Running => {
-  const env = { ...process.env }
-  delete env.HANDOVER_LEGACY_URL
-  delete env.HANDOVER_TARGET_URL
-  const started = Date.now()
-  const child = spawn(node, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
-  const done = new Promise<Outcome>((resolve, reject) => {
-    let stdout = ""
-    let stderr = ""
-    child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c))
-    child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c))
-    child.on("error", reject)
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }))
-  })
-  return { child, done }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -238,10 +213,7 @@ const deadHolder = async (dialect: Dialect, prepared: { readonly expected: State
 
 /** Loads the estate and migrates it once: the state every pair must end with. */
 const prepare = async (url: string, cwd: string) => {
-  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const db = yield* Database.openUrl(url)
-    yield* SwiftEstate.load(db, undefined, { seed: 47, clients, rates: SwiftDefects.rates({}) })
-  })))
+  await loadSwiftEstate(url, { seed: 47, clients })
   const first = await handover(argsOf("migrate", url, cwd, "", 0), cwd)
   assert.strictEqual(first.code, 0, first.stderr)
   const reconciled = await handover(argsOf("reconcile", url, cwd, "", 0), cwd)

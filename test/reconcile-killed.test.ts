@@ -20,7 +20,6 @@
  * a choice of delays; the seed is printed in the summary and in every failure.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { ControlSchema, Database } from "@handover/sql"
 import { Seed, TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
@@ -29,7 +28,7 @@ import { randomBytes } from "node:crypto"
 import { cp, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { handover, handoverKilledAfter, type Outcome } from "./command.ts"
+import { handover, handoverKilledAfter, loadSwiftEstate, type Outcome } from "./command.ts"
 
 const kills = Math.max(1, Number(process.env.HANDOVER_RECONCILE_KILLS ?? 10))
 const seed = Seed.of("reconcile_kill")
@@ -271,11 +270,7 @@ const killTrials = async (dialect: Dialect) => {
   }
 }
 
-const loadEstate = (url: string) =>
-  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const legacy = yield* Database.openUrl(url)
-    yield* SwiftEstate.load(legacy, undefined, { seed: 31, clients, rates: SwiftDefects.rates({}) })
-  })))
+const loadEstate = (url: string) => loadSwiftEstate(url, { seed: 31, clients })
 
 const timeout = 600_000
 

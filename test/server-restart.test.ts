@@ -22,19 +22,18 @@
  * server is never touched: this suite only ever stops the cluster it made.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { SwiftPipeline } from "@handover/swift-to-ias"
 import { Database } from "@handover/sql"
 import { Seed, TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import fc from "fast-check"
-import { execFile, spawn, spawnSync } from "node:child_process"
+import { execFile, spawnSync } from "node:child_process"
 import { existsSync, readdirSync } from "node:fs"
 import { chown, mkdtemp, readFile, rm } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { bin, node } from "./command.ts"
+import { loadSwiftEstate, start } from "./command.ts"
 import { capture, conservationBreaches, differences, runs, type State } from "./targetState.ts"
 
 const restarts = Math.max(1, Number(process.env.HANDOVER_RESTARTS ?? 5))
@@ -152,43 +151,24 @@ interface Outcome {
 const hungAfterMs = 150_000
 
 /** Runs `handover migrate` in a child process, calling `onCommitted` for each batch it reports committed. */
-const migrate = (legacyUrl: string, targetUrl: string, cwd: string, onCommitted: () => void = () => {}): Promise<Outcome> =>
-  new Promise((resolve, reject) => {
-    const env = { ...process.env }
-    delete env.HANDOVER_LEGACY_URL
-    delete env.HANDOVER_TARGET_URL
-    const child = spawn(
-      node,
-      [bin, "migrate", "--legacy", legacyUrl, "--target", targetUrl, "--rehearsal", "restart", "--batch-size", String(batchSize), "--progress", "batches", "--json"],
-      { cwd, env, stdio: ["ignore", "pipe", "pipe"] }
-    )
-    let stdout = ""
-    let stderr = ""
-    let pending = ""
-    let committed = 0
-    const hung = setTimeout(() => child.kill("SIGKILL"), hungAfterMs)
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk
-      pending += chunk
-      const lines = pending.split("\n")
-      pending = lines.pop()!
-      for (const line of lines) {
-        if (/: batch \d+ committed, /.test(line)) {
-          committed++
-          onCommitted()
-        }
+const migrate = (legacyUrl: string, targetUrl: string, cwd: string, onCommitted: () => void = () => {}): Promise<Outcome> => {
+  let committed = 0
+  const running = start(
+    ["migrate", "--legacy", legacyUrl, "--target", targetUrl, "--rehearsal", "restart", "--batch-size", String(batchSize), "--progress", "batches", "--json"],
+    cwd,
+    (line) => {
+      if (/: batch \d+ committed, /.test(line)) {
+        committed++
+        onCommitted()
       }
-    })
-    child.on("error", (error) => {
-      clearTimeout(hung)
-      reject(error)
-    })
-    child.on("close", (code, signal) => {
-      clearTimeout(hung)
-      resolve({ code, signal, stdout, stderr, committed })
-    })
+    }
+  )
+  const hung = setTimeout(() => running.child.kill("SIGKILL"), hungAfterMs)
+  return running.done.then((o) => {
+    clearTimeout(hung)
+    return { code: o.code, signal: o.signal, stdout: o.stdout, stderr: o.stderr, committed }
   })
+}
 
 /** Progress lines of `--progress batches`: an entity's start and each committed batch. */
 const isProgress = (line: string) => /^[\w ]+: ([\d,]+ legacy rows|batch \d+ committed, |[\d,]+ of [\d,]+ rows, )/.test(line)
@@ -357,11 +337,7 @@ const runTrial = async (
   return { restarts: done.length, rodeOut, resumed, waits, lost, duplicated, downMs: done.map((d) => d.downMs), errors, waitedOut }
 }
 
-const loadEstate = (url: string) =>
-  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const legacy = yield* Database.openUrl(url)
-    yield* SwiftEstate.load(legacy, undefined, { seed: 31, clients, rates: SwiftDefects.rates({}) })
-  })))
+const loadEstate = (url: string) => loadSwiftEstate(url, { seed: 31, clients })
 
 describe.skipIf(!available)("the PostgreSQL server restarted under a running migration", () => {
   it.live("the command waits for it or stops with exit code 2 and resumes, and the target is the uninterrupted one", () =>

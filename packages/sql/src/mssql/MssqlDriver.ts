@@ -94,16 +94,19 @@ export interface Options {
   readonly trustServerCertificate: boolean
 }
 
+/** The `mssql` pool settings of a server: its connections, how many, and the name its sessions carry. */
+export const poolConfig = (options: Options, pool: mssql.PoolOpts<mssql.Connection>, appName?: string): mssql.config => ({
+  server: options.server,
+  port: options.port,
+  database: options.database,
+  user: options.user,
+  password: options.password,
+  options: { encrypt: options.encrypt, trustServerCertificate: options.trustServerCertificate, ...(appName === undefined ? {} : { appName }) },
+  pool
+})
+
 export const make = async (options: Options): Promise<Driver> => {
-  const pool = new mssql.ConnectionPool({
-    server: options.server,
-    port: options.port,
-    database: options.database,
-    user: options.user,
-    password: options.password,
-    options: { encrypt: options.encrypt, trustServerCertificate: options.trustServerCertificate },
-    pool: { min: 0, max: 4 }
-  })
+  const pool = new mssql.ConnectionPool(poolConfig(options, { min: 0, max: 4 }))
   pool.on("error", () => {})
   await pool.connect()
   const kysely = new Kysely<any>({

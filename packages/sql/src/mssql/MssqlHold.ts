@@ -7,7 +7,7 @@
  */
 import mssql from "mssql"
 import * as Hold from "../Hold.ts"
-import type { Options } from "./MssqlDriver.ts"
+import { type Options, poolConfig } from "./MssqlDriver.ts"
 
 /** The application lock's resource name. */
 export const resourceOf = (key: string) => `handover:${key}`
@@ -38,15 +38,7 @@ export const describedAs = (resource: string) => `[${resource.slice(0, 32)}]`
 
 const session = async (options: Options, holder: Hold.Holder): Promise<mssql.ConnectionPool> => {
   // one connection, never recycled while the command runs: the lock belongs to it
-  const pool = new mssql.ConnectionPool({
-    server: options.server,
-    port: options.port,
-    database: options.database,
-    user: options.user,
-    password: options.password,
-    options: { encrypt: options.encrypt, trustServerCertificate: options.trustServerCertificate, appName: Hold.sessionName(holder) },
-    pool: { min: 1, max: 1, idleTimeoutMillis: 2_000_000_000 }
-  })
+  const pool = new mssql.ConnectionPool(poolConfig(options, { min: 1, max: 1, idleTimeoutMillis: 2_000_000_000 }, Hold.sessionName(holder)))
   pool.on("error", () => {})
   await pool.connect()
   return pool
