@@ -8,21 +8,19 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { fc } from "@fast-check/vitest"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import mssql from "mssql"
 import pg from "pg"
 import * as Tedious from "tedious"
-import { DatabaseError } from "../src/Database.ts"
 import type { Driver } from "../src/Driver.ts"
 import * as MssqlErrors from "../src/mssql/MssqlErrors.ts"
 import * as PostgresDriver from "../src/postgres/PostgresDriver.ts"
 import * as PostgresErrors from "../src/postgres/PostgresErrors.ts"
 import * as Retry from "../src/Retry.ts"
+import { failing, failure, postgres, withCode, withWarnings } from "./retrySupport.ts"
 import { freshPostgres, testsDialect, type FreshDatabase } from "./support.ts"
 
-const withCode = (message: string, code: string) => Object.assign(new Error(message), { code })
 
 describe("lost connections, PostgreSQL", () => {
   it("are SQLSTATE class 08, 57P01-57P03 and the socket errors pg raises", () => {
@@ -87,33 +85,9 @@ describe("lost connections, SQL Server", () => {
   })
 })
 
-const failure = (cause: unknown) => new DatabaseError({ operation: "load", database: "db", message: `load on db: ${String(cause)}`, cause })
 const lostConnection = () => failure(withCode("terminating connection due to administrator command", "57P01"))
-const postgres = { dialect: { name: "postgres" as const }, display: "postgres://db" }
 
-/** Runs an effect, collecting the warnings it logs. */
-const withWarnings = <A, E>(effect: Effect.Effect<A, E>) => {
-  const warnings: Array<string> = []
-  const logger = Logger.make(({ logLevel, message }) => {
-    if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).join(" "))
-  })
-  return Effect.result(effect).pipe(
-    Effect.provide(Logger.layer([logger])),
-    Effect.map((result) => ({ result, warnings }))
-  )
-}
 
-/** An effect that fails with the given failures in turn, then succeeds with the attempt's number. */
-const failing = (failures: ReadonlyArray<DatabaseError>) => {
-  let attempts = 0
-  return {
-    attempts: () => attempts,
-    effect: Effect.suspend(() => {
-      attempts++
-      return attempts <= failures.length ? Effect.fail(failures[attempts - 1]!) : Effect.succeed(attempts)
-    })
-  }
-}
 
 const fast: Retry.Policy = { attempts: 5, base: "1 millis" }
 

@@ -6,13 +6,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Logger from "effect/Logger"
 import * as Result from "effect/Result"
-import { DatabaseError } from "../src/Database.ts"
 import * as PostgresErrors from "../src/postgres/PostgresErrors.ts"
 import * as Retry from "../src/Retry.ts"
+import { failing, failure, postgres, withCode, withWarnings } from "./retrySupport.ts"
 
-const withCode = (message: string, code: string) => Object.assign(new Error(message), { code })
 
 describe("a server out of reach, PostgreSQL", () => {
   it("is a refused connection or 57P03, not a lost connection nor any other error", () => {
@@ -42,34 +40,11 @@ describe("a server out of reach, PostgreSQL", () => {
   })
 })
 
-const failure = (cause: unknown) => new DatabaseError({ operation: "load", database: "db", message: `load on db: ${String(cause)}`, cause })
 const lostConnection = () => failure(withCode("terminating connection due to immediate shutdown command", "57P01"))
 const refused = () => failure(withCode("connect ECONNREFUSED 127.0.0.1:5432", "ECONNREFUSED"))
 const startingUp = () => failure(withCode("the database system is starting up", "57P03"))
-const postgres = { dialect: { name: "postgres" as const }, display: "postgres://db" }
 
-const withWarnings = <A, E>(effect: Effect.Effect<A, E>) => {
-  const warnings: Array<string> = []
-  const logger = Logger.make(({ logLevel, message }) => {
-    if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).join(" "))
-  })
-  return Effect.result(effect).pipe(
-    Effect.provide(Logger.layer([logger])),
-    Effect.map((result) => ({ result, warnings }))
-  )
-}
 
-/** An effect that fails with the given failures in turn, then succeeds with the attempt's number. */
-const failing = (failures: ReadonlyArray<DatabaseError>) => {
-  let attempts = 0
-  return {
-    attempts: () => attempts,
-    effect: Effect.suspend(() => {
-      attempts++
-      return attempts <= failures.length ? Effect.fail(failures[attempts - 1]!) : Effect.succeed(attempts)
-    })
-  }
-}
 
 const waiting: Retry.Policy = { attempts: 3, base: "1 millis", waitForServer: "2 seconds", maxWait: "20 millis" }
 
