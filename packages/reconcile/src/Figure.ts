@@ -15,7 +15,7 @@
  * distinct keys (people) and compares the sets.
  */
 import type { Pipeline } from "@handover/core"
-import { ControlSchema, type Database, type Driver, type SqlDialect } from "@handover/sql"
+import { ControlSchema, type Database, Driver, type SqlDialect } from "@handover/sql"
 import * as Finding from "./Finding.ts"
 
 export type Unit = "pence" | "count" | "hundredths" | "distinct"
@@ -305,6 +305,43 @@ export const write = async (
   ])
   for (let i = 0; i < rows.length; i += 5_000) await connection.writeRows(table, rows.slice(i, i + 5_000))
 }
+
+/** A run's figure lines in pages of at most `pageSize`, in the order of `lines`: memory holds one page. */
+export async function* linePages(
+  driver: Driver.Driver,
+  controlSchema: string,
+  runId: string,
+  options: { readonly figures?: ReadonlyArray<string>; readonly pageSize?: number } = {}
+): AsyncGenerator<ReadonlyArray<Line>> {
+  const table = ControlSchema.tables(controlSchema).figure
+  const d = driver.dialect
+  const only = options.figures === undefined ? undefined : d.oneOf("figure_id", options.figures, 2)
+  for await (
+    const page of Driver.keysetPages(driver, {
+      key: ["figure_id", "dimension", "dimension_value", "measure"],
+      columns: ["unit", "source_value", "excluded_value", "explained_value", "expected_value", "target_value", "variance", "rows_behind"],
+      from: d.qualify(table),
+      where: `run_id = ${d.placeholder(1)}${only === undefined ? "" : ` AND ${only.sql}`}`,
+      params: [runId, ...(only?.params ?? [])],
+      pageSize: options.pageSize ?? 5_000
+    })
+  ) yield page.map(lineOf)
+}
+
+const lineOf = (r: ReadonlyArray<string | null>): Line => ({
+  figure: String(r[0]),
+  dimension: String(r[1]),
+  value: String(r[2]),
+  measure: String(r[3]),
+  unit: String(r[4]) as Unit,
+  source: Number(r[5]),
+  excluded: Number(r[6]),
+  explained: Number(r[7]),
+  expected: Number(r[8]),
+  target: Number(r[9]),
+  variance: Number(r[10]),
+  rows: r[11] === null || r[11] === undefined ? [] : String(r[11]).split("\n")
+})
 
 /** A run's figure lines as stored. */
 export const lines = (target: Database.Database, controlSchema: string, runId: string) =>

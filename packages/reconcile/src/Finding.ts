@@ -62,3 +62,9 @@ export const make = (finding: Partial<Finding> & Pick<Finding, "check" | "entity
   explanation: null,
   ...finding
 })
+
+/**
+ * Where a check puts what it finds, a page at a time: the findings are written to the ledger's staging table as they
+ * come, so that memory holds a page however many there are.
+ */
+export type Emit = (findings: ReadonlyArray<Finding>) => Promise<void>

@@ -4,7 +4,7 @@
  * after being resolved) — and triage that carries forward: an accepted finding stops failing gates until its
  * acceptance expires; a finding can be marked for a fix at source, in the mapping or by the supplier.
  */
-import { ControlSchema, type Database, type Driver } from "@handover/sql"
+import { Arrays, ControlSchema, type Database, Driver } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Finding from "./Finding.ts"
 
@@ -151,6 +151,81 @@ export const findingsOf = (target: Database.Database, controlSchema: string, run
     const t = ControlSchema.tables(controlSchema)
     return (await d.queryText(`SELECT ${columns} FROM ${d.dialect.qualify(t.finding)} WHERE run_id = ${d.dialect.placeholder(1)} ORDER BY check_id, entity, fingerprint`, [runId]))
       .map(fromRow)
+  })
+
+/** Which of a run's findings to read: by check, by status, or by both; all of them by default. */
+export interface FindingFilter {
+  readonly checks?: ReadonlyArray<string>
+  readonly statuses?: ReadonlyArray<Finding.Status>
+  readonly entities?: ReadonlyArray<string>
+}
+
+const filterSql = (dialect: Driver.Driver["dialect"], filter: FindingFilter, firstParam: number) => {
+  const conditions: Array<string> = []
+  const params: Array<unknown> = []
+  for (const [column, values] of [["check_id", filter.checks], ["status", filter.statuses], ["entity", filter.entities]] as const) {
+    if (values === undefined) continue
+    if (values.length === 0) {
+      conditions.push("1 = 0")
+      continue
+    }
+    const condition = dialect.oneOf(column, values, firstParam + params.length)
+    conditions.push(condition.sql)
+    Arrays.appendAll(params, condition.params)
+  }
+  return { sql: conditions.map((c) => ` AND ${c}`).join(""), params }
+}
+
+/**
+ * A run's findings in pages of at most `pageSize`, in the order reports list them (check, entity, fingerprint):
+ * memory holds one page however many findings the run has.
+ */
+export async function* findingPages(
+  driver: Driver.Driver,
+  controlSchema: string,
+  runId: string,
+  options: FindingFilter & { readonly pageSize?: number } = {}
+): AsyncGenerator<ReadonlyArray<LedgerFinding>> {
+  const t = ControlSchema.tables(controlSchema)
+  const filter = filterSql(driver.dialect, options, 2)
+  for await (
+    const page of Driver.keysetPages(driver, {
+      key: ["check_id", "entity", "fingerprint"],
+      columns: [columns],
+      from: driver.dialect.qualify(t.finding),
+      where: `run_id = ${driver.dialect.placeholder(1)}${filter.sql}`,
+      params: [runId, ...filter.params],
+      pageSize: options.pageSize ?? 5_000
+    })
+  ) yield page.map((r) => fromRow(r.slice(3)))
+}
+
+/** How many findings of a run there are by check, entity, kind, severity and status, counted in the database. */
+export interface FindingCount {
+  readonly check: string
+  readonly entity: string
+  readonly kind: Finding.Kind
+  readonly severity: Finding.Severity
+  readonly status: Finding.Status
+  readonly findings: number
+}
+
+export const findingCounts = (target: Database.Database, controlSchema: string, runId: string) =>
+  target.use("count findings", async (d): Promise<ReadonlyArray<FindingCount>> => {
+    const t = ControlSchema.tables(controlSchema)
+    const rows = await d.queryText(
+      `SELECT check_id, entity, kind, severity, status, COUNT(*) FROM ${d.dialect.qualify(t.finding)} WHERE run_id = ${d.dialect.placeholder(1)} ` +
+        `GROUP BY check_id, entity, kind, severity, status ORDER BY check_id, entity, kind, severity, status`,
+      [runId]
+    )
+    return rows.map((r) => ({
+      check: String(r[0]),
+      entity: String(r[1]),
+      kind: String(r[2]) as Finding.Kind,
+      severity: String(r[3]) as Finding.Severity,
+      status: String(r[4]) as Finding.Status,
+      findings: Number(r[5])
+    }))
   })
 
 export interface Reconciliation {

@@ -22,7 +22,8 @@ export type CheckContext = Figure.Context
 export interface Check {
   readonly id: string
   readonly description: string
-  readonly run: (context: CheckContext) => Promise<ReadonlyArray<Finding.Finding>>
+  /** The check's findings in pages of bounded size, as it finds them. */
+  readonly run: (context: CheckContext) => AsyncIterable<ReadonlyArray<Finding.Finding>>
 }
 
 export interface Options {
@@ -88,7 +89,9 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       Arrays.appendAll(findings, reconciled.findings)
     }
     for (const check of options.checks ?? []) {
-      Arrays.appendAll(findings, yield* target.use(`check ${check.id}`, () => check.run(context)))
+      yield* target.use(`check ${check.id}`, async () => {
+        for await (const page of check.run(context)) Arrays.appendAll(findings, page)
+      })
     }
     const recorded = yield* FindingsLedger.record(target, controlSchema, {
       runId,

@@ -229,7 +229,96 @@ export const tables = (schema: string) => {
     },
     primaryKey: ["run_id", "figure_id", "dimension", "dimension_value", "measure"]
   })
-  return { run, entityStep, xref, quarantine, exclusion, flag, codeIssue, unmappedCode, reviewItem, reconciliation, finding, triage, figure }
+  /**
+   * A reconciliation's findings as its checks find them, written in batches while it runs; the statuses are worked out
+   * from here, in SQL, by the transaction that records the reconciliation, which empties it. What a killed
+   * reconciliation left is cleared when the next one of the run starts (one command holds the target at a time).
+   */
+  const findingStaged = Table.make({
+    schema,
+    name: "finding_staged",
+    columns: {
+      run_id: Table.text(40),
+      /** The order found in: of several findings with one fingerprint, the first is kept. */
+      seq: Table.bigint,
+      fingerprint: Table.text(32),
+      check_id: Table.text(100),
+      entity: Table.text(100),
+      legacy_key: Table.nullable(key),
+      target_key: Table.nullable(key),
+      field: Table.nullable(Table.text(200)),
+      kind: Table.text(20),
+      severity: Table.text(10),
+      legacy_value: Table.nullable(Table.text()),
+      target_value: Table.nullable(Table.text()),
+      rule_id: Table.nullable(Table.text(40)),
+      explanation: Table.nullable(Table.text(200)),
+      message: Table.text()
+    },
+    primaryKey: ["run_id", "seq"]
+  })
+  /** The target keys the record check's mapping gives, per table, compared with the target's keys in SQL. */
+  const expectedKey = Table.make({
+    schema,
+    name: "expected_key",
+    columns: {
+      run_id: Table.text(40),
+      table_name: Table.text(100),
+      target_key: key,
+      legacy_key: key
+    },
+    // no key: two legacy rows the mapping gives one target key for are both recorded
+    primaryKey: []
+  })
+  /**
+   * One row's part in a headline figure, from either side, while the figure is reconciled: where it falls on each
+   * dimension (up to four) and its value for each measure (up to four; an amount, or the key a distinct measure counts).
+   */
+  const figurePart = Table.make({
+    schema,
+    name: "figure_part",
+    columns: {
+      run_id: Table.text(40),
+      figure_id: Table.text(60),
+      /** legacy or target */
+      side: Table.text(6),
+      part_key: key,
+      dimension_1: Table.nullable(Table.text(160)),
+      dimension_2: Table.nullable(Table.text(160)),
+      dimension_3: Table.nullable(Table.text(160)),
+      dimension_4: Table.nullable(Table.text(160)),
+      amount_1: Table.nullable(Table.bigint),
+      amount_2: Table.nullable(Table.bigint),
+      amount_3: Table.nullable(Table.bigint),
+      amount_4: Table.nullable(Table.bigint),
+      counted_1: Table.nullable(key),
+      counted_2: Table.nullable(key),
+      counted_3: Table.nullable(key),
+      counted_4: Table.nullable(key)
+    },
+    primaryKey: ["run_id", "figure_id", "side", "part_key"]
+  })
+  /** A reconciliation's figure lines as worked out, moved into `figure` by the transaction that records it. */
+  const figureStaged = Table.make({ ...figure, name: "figure_staged", columns: Object.fromEntries(figure.columns.map((c) => [c.name, c.nullable ? Table.nullable(c.type) : c.type])), primaryKey: figure.primaryKey })
+  return {
+    run,
+    entityStep,
+    xref,
+    quarantine,
+    exclusion,
+    flag,
+    codeIssue,
+    unmappedCode,
+    reviewItem,
+    reconciliation,
+    finding,
+    triage,
+    figure,
+    findingStaged,
+    expectedKey,
+    figurePart,
+    figureStaged
+  }
 }
 
 export type ControlTables = ReturnType<typeof tables>
@@ -274,6 +363,19 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
         const columns = ["run_id", "entity", "match_key"].map((c) => dialect.quoteIdentifier(c)).join(", ")
         const match = dialect.quoteIdentifier("match_key")
         await sql.raw(`CREATE INDEX xref_by_match_key ON ${dialect.qualify(t.xref)} (${columns}) WHERE ${match} IS NOT NULL`).execute(db)
+      }
+    },
+    // a reconciliation streams: its findings, the keys its record check expects and the parts of its figures are
+    // written in batches and compared, grouped and summed in the database
+    "0006_reconciliation_staging": {
+      up: async (db) => {
+        for (const table of [t.findingStaged, t.expectedKey, t.figurePart, t.figureStaged]) await sql.raw(dialect.createTable(table)).execute(db)
+        const index = (name: string, table: Table.Table, columns: ReadonlyArray<string>) =>
+          sql.raw(`CREATE INDEX ${name} ON ${dialect.qualify(table)} (${columns.map((c) => dialect.quoteIdentifier(c)).join(", ")})`).execute(db)
+        await index("finding_staged_by_fingerprint", t.findingStaged, ["run_id", "fingerprint", "seq"])
+        await index("expected_key_by_key", t.expectedKey, ["run_id", "table_name", "target_key"])
+        // the reports read a run's findings in pages in this order
+        await index("finding_by_check", t.finding, ["run_id", "check_id", "entity", "fingerprint"])
       }
     }
   }

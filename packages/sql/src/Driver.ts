@@ -4,7 +4,7 @@
 import type { Kysely } from "kysely"
 import { appendAll } from "./Arrays.ts"
 import { decodeBatches } from "./CopyText.ts"
-import type { KeysetPage, SqlDialect } from "./SqlDialect.ts"
+import { keysetCondition, type KeysetPage, type SqlDialect } from "./SqlDialect.ts"
 import type { Table } from "./Table.ts"
 
 /** A value written to a database: dates and decimals travel as text in ISO and plain decimal form. */
@@ -67,6 +67,49 @@ export async function* queryBatches(driver: Driver, sql: string, batchSize: numb
   }
   const rows = await driver.queryText(sql)
   for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize)
+}
+
+/** A query read in keyset pages: see `keysetPages`. */
+export interface KeysetQuery {
+  /**
+   * Sort keys that together pick out one row: expressions over the FROM clause (`l.line_id`, quoted where need be).
+   * Each is selected first, as text, ahead of `columns`.
+   */
+  readonly key: ReadonlyArray<string>
+  /** Expressions selected after the key, each given back as the dialect reads it (cast to text where wanted). */
+  readonly columns: ReadonlyArray<string>
+  /** The FROM clause, joins included, without the word FROM. */
+  readonly from: string
+  /** A condition without the word WHERE, with placeholders numbered from 1 for `params`. */
+  readonly where?: string
+  readonly params?: ReadonlyArray<unknown>
+  readonly pageSize: number
+}
+
+/**
+ * The rows of a query of any shape (joins, conditions, parameters) in pages of at most `pageSize` rows, in key order,
+ * each page read by its own statement that starts after the last key of the page before. Memory holds one page,
+ * on every dialect (the embedded one cannot stream a result). Each row is the key values then the columns.
+ */
+export async function* keysetPages(driver: Pick<Driver, "dialect" | "queryText">, query: KeysetQuery): AsyncGenerator<ReadonlyArray<TextRow>> {
+  const d = driver.dialect
+  const params = query.params ?? []
+  let after: ReadonlyArray<string> | undefined
+  for (;;) {
+    const condition = after === undefined ? undefined : keysetCondition(query.key, (k) => k, d.placeholder, after, params.length + 1)
+    const where = [query.where === undefined ? undefined : `(${query.where})`, condition === undefined ? undefined : `(${condition.sql})`]
+      .filter((c) => c !== undefined)
+    const sql = `SELECT ${d.top(query.pageSize)}${[...query.key, ...query.columns].join(", ")} FROM ${query.from}` +
+      (where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`) +
+      ` ORDER BY ${query.key.join(", ")}${d.limit(query.pageSize)}`
+    const rows = await driver.queryText(sql, condition === undefined ? params : [...params, ...condition.params])
+    if (rows.length === 0) return
+    yield rows
+    if (rows.length < query.pageSize) return
+    const last = rows[rows.length - 1]!
+    if (last.slice(0, query.key.length).some((v) => v === null)) throw new Error(`a keyset read met a null key in ${query.from}`)
+    after = last.slice(0, query.key.length) as ReadonlyArray<string>
+  }
 }
 
 /** Runs a query over values in parts small enough for one IN list each, and collects what every part returns. */

@@ -64,6 +64,12 @@ export interface SqlDialect {
   readonly maxOneOf: number
   /** Refreshes the planner's statistics of a table, so that queries on freshly loaded rows are planned well. */
   readonly analyze: (table: TableRef) => ReadonlyArray<string>
+  /**
+   * The first `n` rows of an ordered query: `SELECT ${top(n)}columns FROM ... ORDER BY ...${limit(n)}`; one of the two
+   * is empty in each dialect (SQL Server has `TOP`, PostgreSQL `LIMIT`).
+   */
+  readonly top: (n: number) => string
+  readonly limit: (n: number) => string
 }
 
 /**

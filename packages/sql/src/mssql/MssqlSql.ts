@@ -76,6 +76,8 @@ export const dialect: SqlDialect = {
   }),
   // well under the 2,100 parameters a statement takes
   maxOneOf: 1000,
+  top: (n) => `TOP (${Math.trunc(n)}) `,
+  limit: () => "",
   dropSchema: (schema) => [
     // drop foreign keys, then tables, then the schema
     `DECLARE @sql nvarchar(max) = N''; ` +

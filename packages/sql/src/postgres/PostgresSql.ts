@@ -84,5 +84,7 @@ export const make = (name: Extract<DialectName, "postgres" | "pglite">): SqlDial
   analyze: (table) => [`ANALYZE ${qualify(table)}`],
   // one array parameter: one short statement to parse and plan, however many keys a batch asks for
   oneOf: (column, values, firstParam) => ({ sql: `${column} = ANY(${placeholder(firstParam)}::text[])`, params: [values] }),
-  maxOneOf: 100_000
+  maxOneOf: 100_000,
+  top: () => "",
+  limit: (n) => ` LIMIT ${Math.trunc(n)}`
 })

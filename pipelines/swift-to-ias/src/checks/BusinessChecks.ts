@@ -17,6 +17,12 @@ import * as TargetTables from "../TargetTables.ts"
 
 type Context = Reconcile.CheckContext
 
+interface Legacy {
+  readonly id: string
+  readonly description: string
+  readonly run: (context: Context) => Promise<ReadonlyArray<Finding.Finding>>
+}
+
 const q = (context: Context, table: Table.Table) => context.target.dialect.qualify(Table.inSchema(table, context.targetSchema))
 
 /** Legacy keys of an entity's target keys in the run. */
@@ -88,7 +94,7 @@ const finding = (check: string, entity: string, legacyKey: string | undefined, t
   })
 
 /** Two lines of one person and service component running at once. */
-const overlappingServices: Reconcile.Check = {
+const overlappingServices: Legacy = {
   id: "rule.overlapping-service",
   description: "No person has two lines of the same service component running at the same time",
   run: async (context) => {
@@ -111,7 +117,7 @@ const overlappingServices: Reconcile.Check = {
 }
 
 /** At a provider transfer, the successor's line starts the day after the predecessor's ends. */
-const transferContinuity: Reconcile.Check = {
+const transferContinuity: Legacy = {
   id: "rule.transfer-continuity",
   description: "When a provider takes over another's clients, each client's care continues without a gap or a double booking",
   run: async (context) => {
@@ -143,7 +149,7 @@ const transferContinuity: Reconcile.Check = {
 }
 
 /** A line's rate is the provider's rate for the service in the line's financial year. */
-const rateForYear: Reconcile.Check = {
+const rateForYear: Legacy = {
   id: "rule.rate-for-year",
   description: "Each line is paid at its provider's rate for the service in the financial year it runs to (cut-over at the latest): rates of different years agree once carried forward by the published uplifts",
   run: async (context) => {
@@ -180,7 +186,7 @@ const rateForYear: Reconcile.Check = {
 }
 
 /** The same service split into a new line on 1 April with nothing else changed. */
-const financialYearRekey: Reconcile.Check = {
+const financialYearRekey: Legacy = {
   id: "rule.financial-year-rekey",
   description: "A service is one line across financial years: a new line starting on 1 April identical to the one ending the day before inflates package counts",
   run: async (context) => {
@@ -196,7 +202,7 @@ const financialYearRekey: Reconcile.Check = {
 }
 
 /** A client contribution is collected by the party the care package's lines say collects it. */
-const contributionCollector: Reconcile.Check = {
+const contributionCollector: Legacy = {
   id: "rule.contribution-collector",
   description: "A client's contribution is collected by the provider on net-paid lines and by the council on gross-paid lines, never both",
   run: async (context) => {
@@ -219,7 +225,7 @@ const contributionCollector: Reconcile.Check = {
 }
 
 /** A client invoice is raised within 13 weeks of the end of its period. */
-const lateInvoices: Reconcile.Check = {
+const lateInvoices: Legacy = {
   id: "rule.late-client-invoice",
   description: "Client invoices are raised within 13 weeks of the end of the period they charge for",
   run: async (context) => {
@@ -235,7 +241,7 @@ const lateInvoices: Reconcile.Check = {
 }
 
 /** No provider is paid for a period that starts after the client died. */
-const paymentsAfterDeath: Reconcile.Check = {
+const paymentsAfterDeath: Legacy = {
   id: "rule.payment-after-death",
   description: "No provider is paid for care in a period that begins after the client's death",
   run: async (context) => {
@@ -257,7 +263,7 @@ const paymentsAfterDeath: Reconcile.Check = {
 }
 
 /** Receipts allocated to a client invoice do not exceed it. */
-const overpaidInvoices: Reconcile.Check = {
+const overpaidInvoices: Legacy = {
   id: "rule.receipts-exceed-invoice",
   description: "The receipts allocated to a client invoice add up to no more than the invoice",
   run: async (context) => {
@@ -286,7 +292,7 @@ const overpaidInvoices: Reconcile.Check = {
 }
 
 /** No person who has died has a service still running after their death. */
-const deceasedWithOpenService: Reconcile.Check = {
+const deceasedWithOpenService: Legacy = {
   id: "rule.deceased-open-service",
   description: "No client who has died has a service still open after the date of death",
   run: async (context) => {
@@ -304,7 +310,7 @@ const deceasedWithOpenService: Reconcile.Check = {
 }
 
 /** Every open referral has its key team. */
-const keyTeamOnOpenReferral: Reconcile.Check = {
+const keyTeamOnOpenReferral: Legacy = {
   id: "rule.key-team",
   description: "Every open referral has exactly one key team, and it is a team the council has",
   run: async (context) => {
@@ -325,7 +331,7 @@ const keyTeamOnOpenReferral: Reconcile.Check = {
 const eventEntities: Readonly<Record<string, string>> = { REF: "referral", ASM: "assessment", REV: "review", SVC: "package line" }
 
 /** In the CLD return made from the target, only services may be open, and a deceased person's service must end. */
-const openEventsInCld: Reconcile.Check = {
+const openEventsInCld: Legacy = {
   id: "rule.cld-open-event",
   description: "In the CLD return made from the target, no request, assessment or review is left open, and no service of a person who has died",
   run: async (context) => {
@@ -357,7 +363,7 @@ const openEventsInCld: Reconcile.Check = {
 }
 
 /** A care home has no more people placed than it has beds, and every home with placements has its CQC location. */
-const careHomeBeds: Reconcile.Check = {
+const careHomeBeds: Legacy = {
   id: "rule.care-home-beds",
   description: "Care homes: placements at cut-over within the registered beds, and a CQC location for every home with placements",
   run: async (context) => {
@@ -387,17 +393,24 @@ const careHomeBeds: Reconcile.Check = {
   }
 }
 
+const paged = (check: Legacy): Reconcile.Check => ({
+  ...check,
+  run: async function*(context) {
+    yield await check.run(context)
+  }
+})
+
 export const all: ReadonlyArray<Reconcile.Check> = [
-  deceasedWithOpenService,
-  keyTeamOnOpenReferral,
-  openEventsInCld,
-  careHomeBeds,
-  overlappingServices,
-  transferContinuity,
-  rateForYear,
-  financialYearRekey,
-  contributionCollector,
-  lateInvoices,
-  paymentsAfterDeath,
-  overpaidInvoices
+  paged(deceasedWithOpenService),
+  paged(keyTeamOnOpenReferral),
+  paged(openEventsInCld),
+  paged(careHomeBeds),
+  paged(overlappingServices),
+  paged(transferContinuity),
+  paged(rateForYear),
+  paged(financialYearRekey),
+  paged(contributionCollector),
+  paged(lateInvoices),
+  paged(paymentsAfterDeath),
+  paged(overpaidInvoices)
 ]
