@@ -133,9 +133,25 @@ export interface Reconciled {
   readonly findings: ReadonlyArray<Finding.Finding>
 }
 
-/** Reconciles one figure: its lines, and a finding for each line that does not reconcile. */
-export const reconcile = async (context: Context, figure: Figure): Promise<Reconciled> =>
-  compare(figure, await entityRecord(context, figure.entity), await figure.legacy(context), await figure.target(context))
+/**
+ * Reconciles one figure: its lines are written to the control schema's `figure_staged` for the run (the transaction
+ * that records the reconciliation moves them into `figure`), and a finding for each line that does not reconcile
+ * goes to `emit`.
+ */
+export const reconcile = async (context: Context, figure: Figure, emit: Finding.Emit): Promise<void> => {
+  const reconciled = compare(figure, await entityRecord(context, figure.entity), await figure.legacy(context), await figure.target(context))
+  const table = ControlSchema.tables(context.controlSchema).figureStaged
+  const d = context.target.dialect
+  await context.target.transaction(async (c) => {
+    await c.query(`DELETE FROM ${d.qualify(table)} WHERE run_id = ${d.placeholder(1)} AND figure_id = ${d.placeholder(2)}`, [context.runId, figure.id])
+    const rows = reconciled.lines.map((l) => [
+      context.runId, l.figure, l.dimension, l.value.slice(0, 160), l.measure, l.unit,
+      l.source, l.excluded, l.explained, l.expected, l.target, l.variance, l.rows.length === 0 ? null : l.rows.join("\n")
+    ])
+    for (let i = 0; i < rows.length; i += 5_000) await c.writeRows(table, rows.slice(i, i + 5_000))
+  })
+  for (let i = 0; i < reconciled.findings.length; i += 5_000) await emit(reconciled.findings.slice(i, i + 5_000))
+}
 
 /** Reconciles the parts of a figure's legacy and target rows through what the run did with the legacy rows. */
 export const compare = (figure: Figure, record: EntityRecord, legacyParts: Iterable<Part>, targetPartList: Iterable<Part>): Reconciled => {

@@ -82,12 +82,20 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       controlSchema,
       parameters: options.parameters ?? {}
     }
-    const figures: Array<Figure.Line> = []
-    for (const figure of options.figures ?? []) {
-      const reconciled = yield* target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure))
-      Arrays.appendAll(figures, reconciled.lines)
-      Arrays.appendAll(findings, reconciled.findings)
+    const emit: Finding.Emit = async (page) => {
+      Arrays.appendAll(findings, page)
     }
+    yield* target.use("clear figure lines", (d) =>
+      d.query(`DELETE FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).figureStaged)} WHERE run_id = ${d.dialect.placeholder(1)}`, [runId]))
+    for (const figure of options.figures ?? []) {
+      yield* target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, emit))
+    }
+    const figures = yield* target.use("read figure lines", async (d) =>
+      (await d.queryText(`SELECT * FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).figureStaged)} WHERE run_id = ${d.dialect.placeholder(1)}`, [runId])).map((r) => ({
+        figure: String(r[1]), dimension: String(r[2]), value: String(r[3]), measure: String(r[4]), unit: String(r[5]) as Figure.Unit,
+        source: Number(r[6]), excluded: Number(r[7]), explained: Number(r[8]), expected: Number(r[9]), target: Number(r[10]), variance: Number(r[11]),
+        rows: r[12] === null || r[12] === undefined ? [] : String(r[12]).split("\n")
+      })))
     for (const check of options.checks ?? []) {
       yield* target.use(`check ${check.id}`, async () => {
         for await (const page of check.run(context)) Arrays.appendAll(findings, page)
