@@ -21,9 +21,9 @@ export interface Outcome {
   readonly ms: number
 }
 
-const run = (args: ReadonlyArray<string>, cwd: string, killAfterMs: number | undefined): Promise<Outcome> =>
+const run = (args: ReadonlyArray<string>, cwd: string, killAfterMs: number | undefined, extraEnv: Readonly<Record<string, string>> = {}): Promise<Outcome> =>
   new Promise((resolve, reject) => {
-    const env = { ...process.env }
+    const env = { ...process.env, ...extraEnv }
     delete env.HANDOVER_LEGACY_URL
     delete env.HANDOVER_TARGET_URL
     const started = Date.now()
@@ -45,6 +45,13 @@ const run = (args: ReadonlyArray<string>, cwd: string, killAfterMs: number | und
 
 /** Runs the command with the arguments in a folder, and collects what it printed and how it ended. */
 export const handover = (args: ReadonlyArray<string>, cwd: string): Promise<Outcome> => run(args, cwd, undefined)
+
+/**
+ * Runs the command as `handover` does, with Node's own flags (`--max-old-space-size=256`) given to the child through
+ * `NODE_OPTIONS`, as a user would run it.
+ */
+export const handoverWithNodeFlags = (nodeFlags: ReadonlyArray<string>, args: ReadonlyArray<string>, cwd: string): Promise<Outcome> =>
+  run(args, cwd, undefined, { NODE_OPTIONS: [process.env.NODE_OPTIONS ?? "", ...nodeFlags].join(" ").trim() })
 
 /**
  * Runs the command as `handover` does, and kills it with SIGKILL (no chance to clean up, as when the machine is

@@ -2,6 +2,7 @@
  * The one interface every dialect implements: queries, transactions, text reads and bulk writes.
  */
 import type { Kysely } from "kysely"
+import { randomBytes } from "node:crypto"
 import { appendAll } from "./Arrays.ts"
 import { decodeBatches } from "./CopyText.ts"
 import { keysetCondition, type KeysetPage, type SqlDialect } from "./SqlDialect.ts"
@@ -109,6 +110,38 @@ export async function* keysetPages(driver: Pick<Driver, "dialect" | "queryText">
     const last = rows[rows.length - 1]!
     if (last.slice(0, query.key.length).some((v) => v === null)) throw new Error(`a keyset read met a null key in ${query.from}`)
     after = last.slice(0, query.key.length) as ReadonlyArray<string>
+  }
+}
+
+/**
+ * The rows of a query in pages, in key order, for a key the database has no index on (a join sorted by person and
+ * service, say): the query runs once, its rows numbered in key order into a scratch table of its own in
+ * `scratchSchema`, which is then read in keyset pages by that number and dropped. Keyset pages straight off such a
+ * query would sort every row again for every page. Each row is the key values then the columns, as `keysetPages`.
+ */
+export async function* sortedPages(
+  driver: Pick<Driver, "dialect" | "queryText" | "query">,
+  query: KeysetQuery & { readonly scratchSchema: string }
+): AsyncGenerator<ReadonlyArray<TextRow>> {
+  const d = driver.dialect
+  const table = { schema: query.scratchSchema, name: `sorted_${randomBytes(8).toString("hex")}` }
+  const selected = [...query.key, ...query.columns]
+  const select = `SELECT ROW_NUMBER() OVER (ORDER BY ${query.key.join(", ")}) AS ${d.quoteIdentifier("n")}, ` +
+    `${selected.map((c, i) => `${c} AS ${d.quoteIdentifier(`c${i}`)}`).join(", ")} FROM ${query.from}` +
+    (query.where === undefined ? "" : ` WHERE ${query.where}`)
+  const statements = d.materialise(table, select)
+  try {
+    for (const [i, statement] of statements.entries()) await driver.query(statement, i === 0 ? query.params ?? [] : [])
+    for await (
+      const page of keysetPages(driver, {
+        key: [d.quoteIdentifier("n")],
+        columns: selected.map((_, i) => d.quoteIdentifier(`c${i}`)),
+        from: d.qualify(table),
+        pageSize: query.pageSize
+      })
+    ) yield page.map((r) => r.slice(1))
+  } finally {
+    await driver.query(d.dropTable(table))
   }
 }
 

@@ -70,6 +70,12 @@ export interface SqlDialect {
    */
   readonly top: (n: number) => string
   readonly limit: (n: number) => string
+  /**
+   * Statements that store the rows of a query (its parameters numbered from 1, taken by the first statement only) in a
+   * new table keyed by the query's column `n`, written once and never logged where the dialect allows.
+   */
+  readonly materialise: (table: TableRef, select: string) => ReadonlyArray<string>
+  readonly dropTable: (table: TableRef) => string
 }
 
 /**

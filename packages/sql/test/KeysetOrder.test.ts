@@ -155,6 +155,41 @@ for (const target of targets) {
       }
     )
 
+    test.prop([keysArb, fc.array(payloadArb, { maxLength: 5 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: -3, max: 3 })], { numRuns: runs })(
+      "a query with a condition and a parameter read in keyset pages, or sorted once into a scratch table and paged, gives the rows of one ordered read",
+      async (keys, payloads, pageSize, least) => {
+        const d = driver!
+        await fill(d, keys, payloads)
+        const q = d.dialect.quoteIdentifier
+        const keyColumns = key.map((k) => `c.${q(k)}`)
+        const query = {
+          key: keyColumns,
+          columns: [`c.${q("payload")}`],
+          from: `${d.dialect.qualify(composite)} c`,
+          where: `c.${q("k1")} >= ${d.dialect.placeholder(1)}`,
+          params: [least],
+          pageSize
+        }
+        const expected = await d.queryText(
+          `SELECT ${[...keyColumns, `c.${q("payload")}`].join(", ")} FROM ${query.from} WHERE ${query.where} ORDER BY ${keyColumns.join(", ")}`,
+          [least]
+        )
+        assert.strictEqual(expected.length, keys.filter(([k1]) => k1 >= least).length)
+        for (const read of [Driver.keysetPages(d, query), Driver.sortedPages(d, { ...query, scratchSchema: schema })]) {
+          const pages = await collect(read)
+          pages.forEach((page) => assert.isAtMost(page.length, pageSize))
+          pages.slice(0, -1).forEach((page) => assert.strictEqual(page.length, pageSize))
+          assert.deepStrictEqual(pages.flat(), expected)
+        }
+        // the scratch table is gone, whether the read ends or is left early
+        const early = Driver.sortedPages(d, { ...query, scratchSchema: schema })
+        await early.next()
+        await early.return(undefined)
+        const left = await d.queryText(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'sorted%'`, [schema])
+        assert.deepStrictEqual(left, [])
+      }
+    )
+
     test.prop([keysArb.filter((keys) => keys.length > 0), fc.nat(), fc.integer({ min: 1, max: 7 })], { numRuns: runs })(
       "a read resumed after any row's key returns exactly the rows after it",
       async (keys, pick, limit) => {

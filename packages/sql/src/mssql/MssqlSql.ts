@@ -78,6 +78,12 @@ export const dialect: SqlDialect = {
   maxOneOf: 1000,
   top: (n) => `TOP (${Math.trunc(n)}) `,
   limit: () => "",
+  materialise: (table, select) => [
+    `SELECT * INTO ${qualify(table)} FROM (${select}) AS s`,
+    `ALTER TABLE ${qualify(table)} ALTER COLUMN ${quoteIdentifier("n")} bigint NOT NULL`,
+    `ALTER TABLE ${qualify(table)} ADD PRIMARY KEY (${quoteIdentifier("n")})`
+  ],
+  dropTable: (table) => `DROP TABLE IF EXISTS ${qualify(table)}`,
   dropSchema: (schema) => [
     // drop foreign keys, then tables, then the schema
     `DECLARE @sql nvarchar(max) = N''; ` +

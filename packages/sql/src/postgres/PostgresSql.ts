@@ -86,5 +86,7 @@ export const make = (name: Extract<DialectName, "postgres" | "pglite">): SqlDial
   oneOf: (column, values, firstParam) => ({ sql: `${column} = ANY(${placeholder(firstParam)}::text[])`, params: [values] }),
   maxOneOf: 100_000,
   top: () => "",
-  limit: (n) => ` LIMIT ${Math.trunc(n)}`
+  limit: (n) => ` LIMIT ${Math.trunc(n)}`,
+  materialise: (table, select) => [`CREATE UNLOGGED TABLE ${qualify(table)} AS ${select}`, `ALTER TABLE ${qualify(table)} ADD PRIMARY KEY (${quoteIdentifier("n")})`],
+  dropTable: (table) => `DROP TABLE IF EXISTS ${qualify(table)}`
 })
