@@ -517,8 +517,12 @@ const trial = async (dialect: string, legacyUrl: string, targetUrl: string) => {
     t = Date.now()
     const unmasked: Masking.Masker = { reveal: "masked", value: (_field, value) => value, text: (text) => text }
     const inProcess = async (masker: Masking.Masker, folder: string) => {
-      const data = await withDatabase(targetUrl, (db) => ReportData.load(db, { runId, masker }))
-      await Reports.write(path.join(cwd, folder), data, Gates.evaluate(data), { owners: [{ name: "People", entities: ["client"], figures: [] }] })
+      // the findings and figure lines are read a page at a time while the reports are written: with the database open
+      await withDatabase(targetUrl, (db) =>
+        Effect.gen(function*() {
+          const data = yield* ReportData.load(db, { runId, masker })
+          yield* Reports.writeAll(path.join(cwd, folder), data, Gates.evaluate(data), { owners: [{ name: "People", entities: ["client"], figures: [] }] })
+        }))
       return search(await readReports(path.join(cwd, folder)), find)
     }
     const leaked = await inProcess(unmasked, "unmasked-in-process")

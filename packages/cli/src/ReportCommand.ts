@@ -38,14 +38,19 @@ export type GroundTruth = SwiftCatchers.Summary
 
 /**
  * The ground truth of a run: each injected defect caught only by a record of one of its kind's catchers at its row,
- * read from the run's control records and its standing findings.
+ * read from the run's control records at the defects' rows and its standing findings, a page at a time.
  */
-const groundTruth = (runId: string, manifest: ReadonlyArray<SwiftDefects.InjectedDefect>, findings: ReadonlyArray<FindingsLedger.LedgerFinding>) =>
+const groundTruth = (runId: string, manifest: ReadonlyArray<SwiftDefects.InjectedDefect>, data: ReportData.ReportData) =>
   Effect.gen(function*() {
     const target = yield* Databases.TargetDatabase
-    const records = yield* target.use("read the run's records", (d) => SwiftCatchers.records(d, ControlSchema.defaultSchema, runId))
-    return SwiftCatchers.summary(SwiftCatchers.compare(manifest, records, findings.filter((f) => f.status !== "resolved")))
+    const records = yield* target.use("read the run's records", (d) => SwiftCatchers.recordsAt(d, ControlSchema.defaultSchema, runId, manifest))
+    return yield* target.use("compare the findings with the manifest", () =>
+      SwiftCatchers.summaryOfPages(manifest, records, findingsOf(data.pages.findings({ statuses: ["new", "open", "regressed", "accepted"] }))))
   })
+
+async function* findingsOf(pages: AsyncIterable<ReportData.FindingPage>): AsyncGenerator<ReadonlyArray<FindingsLedger.LedgerFinding>> {
+  for await (const page of pages) yield page.findings
+}
 
 /**
  * Checks, before a rehearsal spends its time, that its reports can be written into the folder; fails with a
@@ -74,7 +79,7 @@ export const report = (options: Options) =>
     const gates = Gates.evaluate(data, options.gates)
     const written = yield* Reports.writeAll(options.directory, data, gates, { owners: owners(options.pipeline) })
     const truth = options.manifest !== undefined && existsSync(options.manifest)
-      ? yield* groundTruth(options.runId, yield* SwiftEstate.readManifest(options.manifest), data.findings)
+      ? yield* groundTruth(options.runId, yield* SwiftEstate.readManifest(options.manifest), data)
       : undefined
     if (!options.json) {
       for (const g of gates) yield* Console.log(`gate ${g.gate.padEnd(20)} ${g.passed ? "passed" : "FAILED"}  ${g.detail}`)

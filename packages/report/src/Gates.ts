@@ -4,7 +4,7 @@
  * not fail a gate until their acceptance expires (the ledger gives them the status `accepted` until then).
  */
 import { Finding } from "@handover/reconcile"
-import type { ReportData } from "./ReportData.ts"
+import * as ReportData from "./ReportData.ts"
 
 export interface GateConfig {
   /** New (or regressed) findings of error severity fail the rehearsal. */
@@ -26,7 +26,8 @@ export interface GateResult {
 }
 
 
-export const evaluate = (data: ReportData, config: GateConfig = defaults): ReadonlyArray<GateResult> => {
+/** The gates of a run, from the counts of its findings worked out in the database. */
+export const evaluate = (data: ReportData.ReportData, config: GateConfig = defaults): ReadonlyArray<GateResult> => {
   const out: Array<GateResult> = []
   if (config.conservation) {
     const broken = data.entities.filter((e) => !e.conserved)
@@ -39,18 +40,15 @@ export const evaluate = (data: ReportData, config: GateConfig = defaults): Reado
     })
   }
   if (config.failOnNewErrors) {
-    const fresh = data.findings.filter((f) => f.severity === "error" && (f.status === "new" || f.status === "regressed"))
+    const fresh = ReportData.count(data, (c) => c.severity === "error" && (c.status === "new" || c.status === "regressed"))
     out.push({
       gate: "new-errors",
-      passed: fresh.length === 0,
-      detail: fresh.length === 0 ? "no new or regressed error findings" : `${fresh.length} new or regressed error findings`
+      passed: fresh === 0,
+      detail: fresh === 0 ? "no new or regressed error findings" : `${fresh} new or regressed error findings`
     })
   }
   // the money variances still standing: those of figure lines whose finding is not accepted
-  const standing = new Set(data.findings.filter((f) => f.kind === "money" && Finding.isStanding(f.status)).map((f) => `${f.check}|${f.field}`))
-  const worst = data.figures
-    .filter((l) => l.unit === "pence" && standing.has(`${l.figure}|${l.measure} by ${l.dimension}: ${l.value}`))
-    .reduce((max, l) => Math.max(max, Math.abs(l.variance)), 0)
+  const worst = data.standingMoneyVariance
   out.push({
     gate: "money",
     passed: worst <= config.moneyVariancePence,
@@ -59,7 +57,7 @@ export const evaluate = (data: ReportData, config: GateConfig = defaults): Reado
       : `the largest unexplained money variance is £${(worst / 100).toFixed(2)} (at most £${(config.moneyVariancePence / 100).toFixed(2)} passes)`
   })
   for (const [check, max] of Object.entries(config.maxFindings)) {
-    const n = data.findings.filter((f) => f.check === check && Finding.isStanding(f.status)).length
+    const n = ReportData.count(data, (c) => c.check === check && Finding.isStanding(c.status))
     out.push({ gate: `max-findings:${check}`, passed: n <= max, detail: `${n} findings of ${check} (at most ${max})` })
   }
   return out

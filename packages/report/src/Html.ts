@@ -3,11 +3,11 @@
  * The findings travel as JSON inside the page and are put into the tables as text by the page's own script, so a
  * value such as `<img src=x onerror=alert(1)>` shows as those characters and never runs.
  */
-import { Figure, Finding } from "@handover/reconcile"
+import { Figure, type FindingsLedger } from "@handover/reconcile"
 import { Arrays } from "@handover/sql"
-import { byCheck, findingColumns, statuses } from "./Formats.ts"
+import { figureColumns, findingColumns, statuses } from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
-import type { ReportData } from "./ReportData.ts"
+import * as ReportData from "./ReportData.ts"
 import * as Summary from "./Summary.ts"
 
 /** Text for HTML: every character that could open markup escaped. */
@@ -28,7 +28,7 @@ const colours: Record<(typeof statuses)[number], string> = {
 }
 
 /** The trend of findings by status across every rehearsal of the series, as stacked bars. */
-const trendChart = (data: ReportData): string => {
+const trendChart = (data: ReportData.ReportData): string => {
   const runs = data.trend
   const width = 640
   const height = 220
@@ -74,13 +74,11 @@ ${body}
 <script>
 (() => {
   const data = JSON.parse(document.getElementById("report-data").textContent);
-  const columns = data.columns;
-  for (const holder of document.querySelectorAll("[data-check]")) {
-    const rows = data.findings[holder.dataset.check] || [];
+  const list = (holder, rows, columns, label) => {
     const input = document.createElement("input");
     input.type = "search";
-    input.placeholder = "Filter these findings";
-    input.setAttribute("aria-label", "Filter findings of " + holder.dataset.check);
+    input.placeholder = "Filter these " + label;
+    input.setAttribute("aria-label", "Filter " + label);
     const count = document.createElement("span");
     count.className = "note";
     const table = document.createElement("table");
@@ -94,16 +92,19 @@ ${body}
       for (const r of rows) {
         if (q && !columns.some((c) => String(r[c] ?? "").toLowerCase().includes(q))) continue;
         shown++;
-        if (shown > 500) continue;
         const tr = body.insertRow();
         for (const c of columns) { const td = tr.insertCell(); td.textContent = r[c] ?? ""; if (c === "status") td.className = "status"; }
       }
-      count.textContent = " " + shown + " of " + rows.length + (shown > 500 ? " (first 500 shown)" : "");
+      count.textContent = " " + shown + " of " + rows.length;
     };
     input.addEventListener("input", render);
     holder.append(input, count, table);
     render();
+  };
+  for (const holder of document.querySelectorAll("[data-check]")) {
+    list(holder, (data.findings[holder.dataset.check] || { rows: [] }).rows, data.columns, "findings of " + holder.dataset.check);
   }
+  for (const holder of document.querySelectorAll("[data-figures]")) list(holder, data.figures.rows, data.figures.columns, "figure lines");
 })();
 </script>
 </body>
@@ -114,10 +115,54 @@ export interface Options {
   readonly owners: ReadonlyArray<Summary.Owner>
 }
 
-export const render = (data: ReportData, gates: ReadonlyArray<GateResult>, options: Options): string => {
+/** The findings of each check the page holds, at most; the workbook and CSV files hold all. */
+export const findingsShown = 500
+
+/** The figure lines the page holds, at most. */
+export const figureLinesShown = 2_000
+
+const partial = (held: number, total: number, what: string) =>
+  held < total
+    ? `<p class="note partial">showing ${held.toLocaleString("en-GB")} of ${total.toLocaleString("en-GB")} ${what} — the workbook and CSV files hold all</p>`
+    : ""
+
+/** The first rows of pages, at most `limit`. */
+const first = async <A>(pages: AsyncIterable<ReadonlyArray<A>>, limit: number): Promise<ReadonlyArray<A>> => {
+  const out: Array<A> = []
+  if (limit <= 0) return out
+  for await (const page of pages) {
+    for (const a of page) {
+      out.push(a)
+      if (out.length >= limit) return out
+    }
+  }
+  return out
+}
+
+async function* findingsOf(pages: AsyncIterable<ReportData.FindingPage>): AsyncGenerator<ReadonlyArray<FindingsLedger.LedgerFinding>> {
+  for await (const page of pages) yield page.findings
+}
+
+/**
+ * The HTML report: the counts of every check and the first findings of each (`findingsShown`), the total lines of
+ * the headline figures and the first figure lines (`figureLinesShown`); a list holding fewer rows than there are
+ * says so.
+ */
+export const render = async (
+  data: ReportData.ReportData,
+  gates: ReadonlyArray<GateResult>,
+  options: Options & { readonly findingsShown?: number; readonly figureLinesShown?: number }
+): Promise<string> => {
   const headline = Summary.headline(data)
-  const checks = byCheck(data)
-  const money = data.figures.filter((l) => l.dimension === Figure.total)
+  const checks = ReportData.checks(data)
+  const perCheck = options.findingsShown ?? findingsShown
+  const held: Array<readonly [string, { readonly rows: ReadonlyArray<FindingsLedger.LedgerFinding>; readonly total: number }]> = []
+  for (const c of checks) {
+    held.push([c.check, { rows: await first(findingsOf(data.pages.findings({ checks: [c.check], pageSize: Math.min(perCheck, ReportData.defaultPageSize) })), perCheck), total: c.total }])
+  }
+  const lineLimit = options.figureLinesShown ?? figureLinesShown
+  const lines = await first(data.pages.figures({ pageSize: Math.min(Math.max(lineLimit, 1), ReportData.defaultPageSize) }), lineLimit)
+  const money = data.figureTotals.filter((l) => l.dimension === Figure.total)
   const td = (v: string | number, numeric = false) => `<td${numeric ? " class=\"n\"" : ""}>${escape(String(v))}</td>`
   const body = [
     `<h1>Rehearsal ${escape(data.run.rehearsal)} — run ${escape(data.run.runId)}</h1>`,
@@ -138,15 +183,29 @@ export const render = (data: ReportData, gates: ReadonlyArray<GateResult>, optio
     data.entities.map((e) => `<tr>${td(e.entity)}${[e.read, e.loaded, e.merged, e.quarantined, e.excluded].map((v) => td(v.toLocaleString("en-GB"), true)).join("")}` +
       `<td class="${e.conserved ? "passed" : "failed"}">${e.conserved ? "holds" : "broken"}</td></tr>`).join("") + `</table>`,
     `<h2>Findings by check</h2>`,
-    ...checks.map(([check, list]) => {
-      const counts = Finding.countByStatus(list)
-      return `<details${checks.length <= 3 ? " open" : ""}><summary>${escape(check)}: ${list.length} (${statuses.map((s) => `${s} ${counts[s]}`).join(", ")})</summary>` +
-        `<div data-check="${escape(check)}"></div></details>`
-    })
+    ...held.map(([check, list]) => {
+      const counts = checks.find((c) => c.check === check)!.byStatus
+      return `<details${checks.length <= 3 ? " open" : ""}><summary>${escape(check)}: ${list.total.toLocaleString("en-GB")} (${statuses.map((s) => `${s} ${counts[s]}`).join(", ")})</summary>` +
+        `${partial(list.rows.length, list.total, "findings")}<div data-check="${escape(check)}"></div></details>`
+    }),
+    `<h2>Figure lines</h2><p class="note">Every headline figure by each of its dimensions.</p>` +
+    `<details${data.figureLines <= 50 ? " open" : ""}><summary>${data.figureLines.toLocaleString("en-GB")} lines</summary>` +
+    `${partial(lines.length, data.figureLines, "figure lines")}<div data-figures="all"></div></details>`
   ].join("\n")
   const payload = {
     columns: findingColumns.filter((c) => c !== "fingerprint"),
-    findings: Object.fromEntries(checks.map(([check, list]) => [check, list]))
+    findings: Object.fromEntries(held),
+    figures: {
+      columns: [...figureColumns.filter((c) => c !== "unit")],
+      rows: lines.map((l) => ({
+        figure: l.figure,
+        dimension: l.dimension,
+        value: l.value,
+        measure: l.measure,
+        ...Object.fromEntries((["source", "excluded", "explained", "expected", "target", "variance"] as const).map((k) => [k, Figure.format(l.unit, l[k])]))
+      })),
+      total: data.figureLines
+    }
   }
   return page(`Handover rehearsal ${data.run.rehearsal}`, body, payload)
 }

@@ -3,16 +3,18 @@
  * `junit.xml`, and CSV files (findings per check, figures, entities). The folder is made readable by its owner only
  * (0700) and every file 0600: reports hold personal data even when masked.
  */
+import { Database } from "@handover/sql"
 import * as SystemError from "@handover/sql/SystemError"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { constants } from "node:fs"
-import { access, chmod, mkdir, stat, writeFile } from "node:fs/promises"
+import { access, chmod, mkdir, stat } from "node:fs/promises"
 import * as path from "node:path"
 import * as Formats from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import * as Html from "./Html.ts"
-import type { ReportData } from "./ReportData.ts"
+import * as ReportData from "./ReportData.ts"
+import * as Sink from "./Sink.ts"
 import type { Owner } from "./Summary.ts"
 import * as Xlsx from "./Xlsx.ts"
 
@@ -21,12 +23,13 @@ export interface Written {
   readonly files: ReadonlyArray<string>
 }
 
-/** A file name from a check id: letters, digits, dots and dashes. */
-const fileName = (check: string) => check.replace(/[^A-Za-z0-9.-]+/g, "-")
-
+/**
+ * Writes every report of a run, reading its findings and figure lines a page at a time: the HTML report with the
+ * counts and the first rows of each list, the workbook, JSON and CSV files with all of them.
+ */
 export const write = async (
   directory: string,
-  data: ReportData,
+  data: ReportData.ReportData,
   gates: ReadonlyArray<GateResult>,
   options: { readonly owners: ReadonlyArray<Owner> }
 ): Promise<Written> => {
@@ -34,20 +37,24 @@ export const write = async (
   await chmod(directory, 0o700)
   await chmod(path.join(directory, "csv"), 0o700)
   const files: Array<string> = []
-  const put = async (name: string, content: string | Buffer) => {
+  const put = async (name: string, f: (sink: Sink.Sink) => Promise<void>) => {
     const file = path.join(directory, name)
-    await writeFile(file, content, { mode: 0o600 })
-    await chmod(file, 0o600)
+    await Sink.toFile(file, f)
     files.push(file)
   }
-  await put("report.html", Html.render(data, gates, options))
-  await put("report.json", Formats.json(data, gates))
-  await put("summary.md", Formats.markdown(data, gates))
-  await put("junit.xml", Formats.junit(data, gates))
-  await put(path.join("csv", "entities.csv"), Formats.entitiesCsv(data))
-  await put(path.join("csv", "figures.csv"), Formats.figuresCsv(data))
-  for (const [check, list] of Formats.byCheck(data)) await put(path.join("csv", `findings-${fileName(check)}.csv`), Formats.findingsCsv(list))
-  await put("report.xlsx", Buffer.from(await Xlsx.workbook(data, gates).xlsx.writeBuffer()))
+  const text = (content: string) => (sink: Sink.Sink) => sink.write(content)
+  await put("report.html", text(await Html.render(data, gates, options)))
+  await put("report.json", (sink) => Formats.writeJson(sink, data, gates))
+  await put("summary.md", text(Formats.markdown(data, gates)))
+  await put("junit.xml", text(await Formats.junit(data, gates)))
+  await put(path.join("csv", "entities.csv"), text(Formats.entitiesCsv(data)))
+  await put(path.join("csv", "figures.csv"), (sink) => Formats.writeFiguresCsv(sink, data))
+  for (const { check } of ReportData.checks(data)) {
+    await put(path.join("csv", `findings-${Formats.fileName(check)}.csv`), (sink) => Formats.writeFindingsCsv(sink, data.pages.findings({ checks: [check] })))
+  }
+  const workbook = path.join(directory, "report.xlsx")
+  await Sink.toStream(workbook, (stream) => Xlsx.write(stream, data, gates))
+  files.push(workbook)
   return { directory, files }
 }
 
@@ -66,14 +73,20 @@ const cannotWrite = (directory: string) => (cause: unknown): ReportsError => {
   return new ReportsError({ directory, message: `cannot write the reports to ${directory}${file}: ${SystemError.reason(cause)}`, cause })
 }
 
-/** Writes every report as `write` does, failing with a `ReportsError` when the folder or a file cannot be written. */
+/**
+ * Writes every report as `write` does, failing with a `ReportsError` when the folder or a file cannot be written, and
+ * with the `DatabaseError` when the findings or figure lines cannot be read.
+ */
 export const writeAll = (
   directory: string,
-  data: ReportData,
+  data: ReportData.ReportData,
   gates: ReadonlyArray<GateResult>,
   options: { readonly owners: ReadonlyArray<Owner> }
-): Effect.Effect<Written, ReportsError> =>
-  Effect.tryPromise({ try: () => write(directory, data, gates, options), catch: cannotWrite(directory) })
+): Effect.Effect<Written, ReportsError | Database.DatabaseError> =>
+  Effect.tryPromise({
+    try: () => write(directory, data, gates, options),
+    catch: (cause) => (cause instanceof Database.DatabaseError ? cause : cannotWrite(directory)(cause))
+  })
 
 /**
  * Checks that reports can be written into a folder, before a rehearsal spends its time: the folder, or the nearest

@@ -3,7 +3,9 @@
  * owner — people, care packages and providers, finance, safeguarding — in plain words, not in tables.
  */
 import { Figure, Finding } from "@handover/reconcile"
-import type { ReportData } from "./ReportData.ts"
+import * as ReportData from "./ReportData.ts"
+
+type ReportData = ReportData.ReportData
 
 /** A data owner and the entities and headline figures that are theirs. */
 export interface Owner {
@@ -23,8 +25,8 @@ export interface Headline {
 }
 
 export const headline = (data: ReportData): Headline => {
-  const current = data.findings.filter((f) => Finding.isStanding(f.status)).length
-  const counts = Finding.countByStatus(data.findings)
+  const counts = ReportData.countByStatus(data)
+  const current = counts.new + counts.open + counts.regressed
   const previous = data.trend.find((t) => t.runId === data.previousRunId)
   if (previous === undefined) {
     return {
@@ -60,14 +62,15 @@ export const ownerSection = (data: ReportData, owner: Owner): ReadonlyArray<stri
     if (top !== undefined) sentence += ` The most common reason for quarantine: ${top.reason} (${n(top.rows, "record")}).`
     out.push(sentence)
   }
-  const findings = data.findings.filter((f) => owner.entities.includes(f.entity) && Finding.isStanding(f.status))
-  if (findings.length > 0) {
+  const theirs = data.counts.filter((c) => owner.entities.includes(c.entity) && Finding.isStanding(c.status))
+  const findings = theirs.reduce((k, c) => k + c.findings, 0)
+  if (findings > 0) {
     const byCheck = new Map<string, number>()
-    for (const f of findings) byCheck.set(f.check, (byCheck.get(f.check) ?? 0) + 1)
-    out.push(`${n(findings.length, "finding")} to review: ${[...byCheck].sort((a, b) => b[1] - a[1]).map(([c, k]) => `${k} from ${c}`).join(", ")}.`)
+    for (const c of theirs) byCheck.set(c.check, (byCheck.get(c.check) ?? 0) + c.findings)
+    out.push(`${n(findings, "finding")} to review: ${[...byCheck].sort((a, b) => b[1] - a[1]).map(([c, k]) => `${k} from ${c}`).join(", ")}.`)
   } else out.push("No findings to review.")
   for (const figure of owner.figures) {
-    const totals = data.figures.filter((l) => l.figure === figure && l.dimension === Figure.total)
+    const totals = data.figureTotals.filter((l) => l.figure === figure && l.dimension === Figure.total)
     if (totals.length === 0) continue
     const standing = totals.filter((l) => l.variance !== 0)
     out.push(
