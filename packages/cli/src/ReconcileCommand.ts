@@ -3,7 +3,8 @@
  * records the findings in the ledger; prints a summary, or the findings one JSON object a line.
  */
 import { Databases } from "@handover/core"
-import { Reconcile } from "@handover/reconcile"
+import { FindingsLedger, Reconcile } from "@handover/reconcile"
+import { ControlSchema } from "@handover/sql"
 import { BusinessChecks, HeadlineFigures } from "@handover/swift-to-ias"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -34,15 +35,24 @@ export const reconcileRun = (options: Omit<Options, "legacyUrl" | "targetUrl" | 
   })
 }
 
-/** Prints a reconciliation: a summary on the terminal, or the findings as JSON lines and the summary on stderr. */
+/**
+ * Prints a reconciliation: a summary on the terminal, or the findings as JSON lines (read from the ledger a page at a
+ * time, so memory holds one page however many there are) and the summary on stderr.
+ */
 export const printResult = (result: Reconcile.Result, json: boolean) =>
   Effect.gen(function*() {
     if (json) {
-      for (const f of result.findings) yield* Console.log(Reconcile.jsonLine(f))
+      const target = yield* Databases.TargetDatabase
+      const pages = FindingsLedger.findingPages(target.driver, ControlSchema.defaultSchema, result.runId)
+      for (;;) {
+        const next = yield* target.use("read findings", () => pages.next())
+        if (next.done === true) break
+        yield* Console.log(next.value.map(Reconcile.jsonLine).join("\n"))
+      }
       yield* Console.error(JSON.stringify({ summary: { runId: result.runId, previousRunId: result.previousRunId, byStatus: result.byStatus, checks: result.checks } }))
     } else {
       yield* Console.log(`reconciled run ${result.runId}${result.previousRunId === null ? "" : ` against ${result.previousRunId}`}`)
-      yield* Console.log(`findings: ${result.findings.length} (${Object.entries(result.byStatus).map(([s, n]) => `${s} ${n}`).join(", ")})`)
+      yield* Console.log(`findings: ${result.findings} (${Object.entries(result.byStatus).map(([s, n]) => `${s} ${n}`).join(", ")})`)
       for (const c of result.checks) yield* Console.log(`  ${c.check.padEnd(40)} ${String(c.findings).padStart(8)}`)
     }
   })

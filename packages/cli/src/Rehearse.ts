@@ -108,21 +108,30 @@ export const rehearse = (options: Options) =>
     if (!options.allowForeignRows) {
       yield* ForeignRows.refuse(yield* Databases.TargetDatabase, selected.pipeline, { targetSchema: selected.targetSchema })
     }
+    // wall time of each phase, in seconds, for the final JSON line (a benchmark reads them)
+    const phases = { estate: 0, migration: 0, reconciliation: 0, reports: 0 }
+    const timed = <A, E, R>(phase: keyof typeof phases, effect: Effect.Effect<A, E, R>) =>
+      Effect.gen(function*() {
+        const started = performance.now()
+        const value = yield* effect
+        phases[phase] = Math.round(performance.now() - started) / 1000
+        return value
+      })
     if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) {
       // an estate is written into the legacy database: held for it (a server; an embedded folder is held already),
       // and looked for again once held, in case the command that held it wrote one
       const legacy = yield* Databases.holdLegacyForWriting(yield* Databases.LegacyDatabase, options.holding)
       yield* Effect.gen(function*() {
-        if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) yield* generateEstate(options)
+        if (options.regenerate || !(yield* legacyHasEstate(selected.legacyMarker))) yield* timed("estate", generateEstate(options))
       }).pipe(Effect.provideService(Databases.LegacyDatabase, legacy))
     }
-    const result = yield* Rehearsal.run(selected.pipeline, {
+    const result = yield* timed("migration", Rehearsal.run(selected.pipeline, {
       rehearsal: options.rehearsal,
       targetSchema: selected.targetSchema,
       batchSize: options.batchSize,
       codeVersion: CodeVersion.current(version),
       parameters: selected.parameters
-    }).pipe(Effect.provide(Progress.layer(selected.pipeline, Progress.modeFor(options.json, options.progress))))
+    }).pipe(Effect.provide(Progress.layer(selected.pipeline, Progress.modeFor(options.json, options.progress)))))
     const target = yield* Databases.TargetDatabase
     if (!options.json) {
       yield* Console.log(
@@ -134,9 +143,12 @@ export const rehearse = (options: Options) =>
       if (options.json) yield* Console.log(JSON.stringify(result))
       return
     }
-    const reconciled = yield* reconcileRun({ pipeline: options.pipeline, rehearsal: options.rehearsal, runId: result.runId, cutoverDate: options.cutoverDate })
+    const reconciled = yield* timed(
+      "reconciliation",
+      reconcileRun({ pipeline: options.pipeline, rehearsal: options.rehearsal, runId: result.runId, cutoverDate: options.cutoverDate })
+    )
     if (!options.json) yield* printResult(reconciled, false)
-    const reported = yield* ReportCommand.report({
+    const reported = yield* timed("reports", ReportCommand.report({
       pipeline: options.pipeline,
       runId: result.runId,
       directory: options.reportDirectory,
@@ -144,14 +156,15 @@ export const rehearse = (options: Options) =>
       gates: options.gates,
       manifest: options.manifest,
       json: options.json
-    })
+    }))
     if (options.json) {
       yield* Console.log(JSON.stringify({
         run: result,
-        findings: { byStatus: reconciled.byStatus, checks: reconciled.checks },
+        findings: { total: reconciled.findings, byStatus: reconciled.byStatus, checks: reconciled.checks },
         gates: reported.gates,
         groundTruth: reported.truth ?? null,
-        reports: reported.written.directory
+        reports: reported.written.directory,
+        phases
       }))
     }
     if (!reported.passed && options.enforceGates) {

@@ -36,10 +36,8 @@ export const list = (options: { readonly compare: string | undefined; readonly j
       if (a === undefined || b === undefined || !runs.some((r) => r.runId === a) || !runs.some((r) => r.runId === b)) {
         return yield* new RunsError({ message: "--compare takes two run ids of this target, comma separated" })
       }
-      const before = new Map((yield* Findings.findingsOf(target, schema, a)).filter((f) => f.status !== "resolved").map((f) => [f.fingerprint, f] as const))
-      const after = new Map((yield* Findings.findingsOf(target, schema, b)).filter((f) => f.status !== "resolved").map((f) => [f.fingerprint, f] as const))
-      const gone = [...before.values()].filter((f) => !after.has(f.fingerprint))
-      const came = [...after.values()].filter((f) => !before.has(f.fingerprint))
+      // worked out in the database: memory holds the counts and the few findings shown
+      const compared = yield* Findings.compareRuns(target, schema, a, b, 20)
       const stepsA = yield* ledger.steps(a)
       const stepsB = yield* ledger.steps(b)
       const counts = stepsB.map((s) => {
@@ -47,19 +45,19 @@ export const list = (options: { readonly compare: string | undefined; readonly j
         return { entity: s.entity, before: old ?? null, after: s.counts }
       })
       if (options.json) {
-        yield* Console.log(JSON.stringify({ from: a, to: b, fixed: gone.length, appeared: came.length, still: after.size - came.length, counts }))
+        yield* Console.log(JSON.stringify({ from: a, to: b, fixed: compared.gone, appeared: compared.appeared, still: compared.still, counts }))
         return
       }
-      yield* Console.log(`from ${a} to ${b}: ${gone.length} findings gone, ${came.length} appeared, ${after.size - came.length} still there`)
+      yield* Console.log(`from ${a} to ${b}: ${compared.gone} findings gone, ${compared.appeared} appeared, ${compared.still} still there`)
       for (const c of counts) {
         if (c.before === null || JSON.stringify(c.before) !== JSON.stringify(c.after)) {
           yield* Console.log(`  ${c.entity.padEnd(24)} loaded ${c.before?.loaded ?? "-"} → ${c.after.loaded}, quarantined ${c.before?.quarantined ?? "-"} → ${c.after.quarantined}, excluded ${c.before?.excluded ?? "-"} → ${c.after.excluded}`)
         }
       }
       const show = (label: string, fs: ReadonlyArray<FindingsLedger.LedgerFinding>) =>
-        Effect.forEach(fs.slice(0, 20), (f) => Console.log(`  ${label} ${f.check} ${f.entity} ${f.legacyKey ?? ""} ${f.field ?? ""}`))
-      yield* show("gone", gone)
-      yield* show("new ", came)
+        Effect.forEach(fs, (f) => Console.log(`  ${label} ${f.check} ${f.entity} ${f.legacyKey ?? ""} ${f.field ?? ""}`))
+      yield* show("gone", compared.someGone)
+      yield* show("new ", compared.someAppeared)
       return
     }
     const byRun = new Map<string, FindingsLedger.Reconciliation>()

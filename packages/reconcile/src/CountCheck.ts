@@ -1,6 +1,7 @@
 /**
  * The count check, per entity: legacy rows = migrated + merged + quarantined + excluded, recounted from the
- * databases, and the run's own counters agreeing with the recount.
+ * databases, and the run's own counters agreeing with the recount. A few findings an entity at most: given to `emit`
+ * together at the end.
  */
 import { Ledger, Source, type Pipeline } from "@handover/core"
 import type { Database } from "@handover/sql"
@@ -11,7 +12,8 @@ export const run = (
   legacy: Database.Database,
   target: Database.Database,
   pipeline: Pipeline.Pipeline,
-  options: { readonly runId: string; readonly legacySchema?: string | undefined; readonly controlSchema: string }
+  options: { readonly runId: string; readonly legacySchema?: string | undefined; readonly controlSchema: string },
+  emit: Finding.Emit
 ) =>
   Effect.gen(function*() {
     const ledger = Ledger.make(target, options.controlSchema)
@@ -47,5 +49,6 @@ export const run = (
         }
       }
     }
-    return findings
+    if (findings.length > 0) yield* target.use("record count findings", () => emit(findings))
+    return findings.length
   })

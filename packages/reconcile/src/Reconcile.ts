@@ -3,7 +3,7 @@
  * in the findings ledger with its status against the previous run of the same rehearsal series.
  */
 import { Databases, Ledger, type Pipeline } from "@handover/core"
-import { Arrays, ControlSchema, Names } from "@handover/sql"
+import { ControlSchema, Names } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as CountCheck from "./CountCheck.ts"
@@ -48,9 +48,14 @@ export interface CheckSummary {
   readonly findings: number
 }
 
+/**
+ * A reconciliation, counted: the run's findings by status (resolved ones included) and by check (resolved ones left
+ * out), and how many figure lines it recorded. The findings and lines themselves are in the ledger, read in pages
+ * (`FindingsLedger.findingPages`, `Figure.linePages`).
+ */
 export interface Result extends FindingsLedger.Recorded {
   readonly checks: ReadonlyArray<CheckSummary>
-  readonly figures: ReadonlyArray<Figure.Line>
+  readonly figureLines: number
 }
 
 export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
@@ -69,10 +74,12 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
         return yield* new ReconcileError({ message: `no completed run of ${pipeline.name} in rehearsal series ${options.rehearsal} to reconcile` })
       }
     }
-    const findings: Array<Finding.Finding> = []
-    Arrays.appendAll(findings, yield* StructureCheck.run(target, pipeline, options.targetSchema))
-    Arrays.appendAll(findings, yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }))
-    yield* RecordCheck.run(pipeline, { ...options, runId, controlSchema }, (f) => findings.push(f))
+    // what a reconciliation of this run killed before it recorded left behind goes first
+    yield* FindingsLedger.clearStaging(target, controlSchema, runId)
+    const staging = FindingsLedger.staging(target.driver, controlSchema, runId)
+    yield* StructureCheck.run(target, pipeline, options.targetSchema, staging.emit)
+    yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }, staging.emit)
+    yield* RecordCheck.run(pipeline, { ...options, runId, controlSchema }, staging.emit)
     const context: CheckContext = {
       runId,
       legacy: legacy.driver,
@@ -82,34 +89,30 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       controlSchema,
       parameters: options.parameters ?? {}
     }
-    const emit: Finding.Emit = async (page) => {
-      Arrays.appendAll(findings, page)
-    }
-    yield* target.use("clear figure lines", (d) =>
-      d.query(`DELETE FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).figureStaged)} WHERE run_id = ${d.dialect.placeholder(1)}`, [runId]))
     for (const figure of options.figures ?? []) {
-      yield* target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, emit))
+      yield* target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, staging.emit))
     }
-    const figures = yield* target.use("read figure lines", async (d) =>
-      (await d.queryText(`SELECT * FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).figureStaged)} WHERE run_id = ${d.dialect.placeholder(1)}`, [runId])).map((r) => ({
-        figure: String(r[1]), dimension: String(r[2]), value: String(r[3]), measure: String(r[4]), unit: String(r[5]) as Figure.Unit,
-        source: Number(r[6]), excluded: Number(r[7]), explained: Number(r[8]), expected: Number(r[9]), target: Number(r[10]), variance: Number(r[11]),
-        rows: r[12] === null || r[12] === undefined ? [] : String(r[12]).split("\n")
-      })))
     for (const check of options.checks ?? []) {
       yield* target.use(`check ${check.id}`, async () => {
-        for await (const page of check.run(context)) Arrays.appendAll(findings, page)
+        for await (const page of check.run(context)) await staging.emit(page)
       })
     }
+    yield* target.use("record findings", () => staging.flush())
     const recorded = yield* FindingsLedger.record(target, controlSchema, {
       runId,
       rehearsal: options.rehearsal,
       pipeline: pipeline.name,
       today: options.today ?? new Date().toISOString().slice(0, 10)
-    }, findings, (connection) => Figure.write(connection, target.dialect, controlSchema, runId, figures))
-    const counts = new Map<string, number>()
-    for (const f of findings) counts.set(f.check, (counts.get(f.check) ?? 0) + 1)
-    return { ...recorded, checks: [...counts].map(([check, n]) => ({ check, findings: n })), figures } satisfies Result
+    })
+    const checks = yield* FindingsLedger.checkCounts(target, controlSchema, runId)
+    const figureLines = yield* target.use("count figure lines", async (d) => {
+      const [row] = await d.queryText(
+        `SELECT COUNT(*) FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).figure)} WHERE run_id = ${d.dialect.placeholder(1)}`,
+        [runId]
+      )
+      return Number(row?.[0] ?? 0)
+    })
+    return { ...recorded, checks, figureLines } satisfies Result
   })
 
 /** A finding as one JSON line: the fields scripts and CI depend on first. */

@@ -4,7 +4,7 @@
  * and is not, a target row no legacy row accounts for, and every differing field is a finding naming the legacy key,
  * the target key, the field, both values and the step's rules.
  */
-import { Databases, Ledger, Rehearsal, Source, type Pipeline } from "@handover/core"
+import { Databases, Decode, Ledger, Rehearsal, Source, type Pipeline } from "@handover/core"
 import { ControlSchema, Driver, type Database, Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -45,13 +45,76 @@ const xrefOf = (target: Database.Database, controlSchema: string, runId: string,
 
 const checkId = (table: Table.Table) => `record.${table.name}`
 
-/** Compares one entity's re-mapped rows with the target; returns the target keys it expects, per table. */
+/**
+ * The target keys of rows the mapping gave so far and that the migration loaded under one of the batch's match keys
+ * (a valid NHS number): what a row of the batch with the same match key merges into, as when the mapping ran over
+ * the rows in order. Found in the database, from the xref and the keys already written to `expected_key`, so that
+ * memory holds one batch's match keys however many rows the entity has. Of two such rows, the first by legacy key.
+ */
+const earlierMatches = (
+  target: Database.Database,
+  controlSchema: string,
+  runId: string,
+  step: Pipeline.EntityStep,
+  decodedRows: ReadonlyArray<unknown>
+) =>
+  Effect.gen(function*() {
+    const matchKey = step.matchKey
+    const found = new Map<string, string>()
+    if (matchKey === undefined) return found
+    const wanted = new Set<string>()
+    for (const row of decodedRows) {
+      if (Decode.isFailure(row)) continue
+      const k = matchKey(row)
+      if (k !== null) wanted.add(k)
+    }
+    if (wanted.size === 0) return found
+    const t = ControlSchema.tables(controlSchema)
+    const rows = yield* target.use("look up match keys", (d) => {
+      const p = d.dialect.placeholder
+      return Driver.selectWhereOneOf(d, {
+        select: `SELECT x.match_key, x.target_key FROM ${d.dialect.qualify(t.xref)} x`,
+        where: `x.run_id = ${p(1)} AND x.entity = ${p(2)} AND x.outcome = 'loaded' AND EXISTS (SELECT 1 FROM ${d.dialect.qualify(t.expectedKey)} e ` +
+          `WHERE e.run_id = ${p(1)} AND e.table_name = ${p(3)} AND e.target_key = x.target_key AND e.legacy_key = x.legacy_key)`,
+        params: [runId, step.entity, step.targets[0]!.name],
+        orderBy: "x.legacy_key"
+      }, "x.match_key", [...wanted])
+    })
+    for (const r of rows) if (!found.has(String(r[0]))) found.set(String(r[0]), String(r[1]))
+    return found
+  })
+
+/** How many expected keys the check has written, and how many there were when the planner last counted them. */
+interface Written {
+  rows: number
+  analyzed: number
+}
+
+/**
+ * The keys the mapping gives a batch's rows in each target table, written to `expected_key`; the planner's statistics
+ * of the table are refreshed each time its rows have doubled, so that the lookups by key go on using its index.
+ */
+const writeExpectedKeys = (target: Database.Database, controlSchema: string, rows: ReadonlyArray<ReadonlyArray<Driver.SqlValue>>, written: Written) =>
+  rows.length === 0 ? Effect.void : target.use("write expected keys", async (d) => {
+    const table = ControlSchema.tables(controlSchema).expectedKey
+    await d.transaction((c) => c.writeRows(table, rows))
+    written.rows += rows.length
+    if (written.rows >= Math.max(10_000, 2 * written.analyzed)) {
+      for (const statement of d.dialect.analyze(table)) await d.query(statement)
+      written.analyzed = written.rows
+    }
+  })
+
+/**
+ * Compares one entity's re-mapped rows with the target, a batch at a time: the batch's findings go to `emit`, and the
+ * target keys the mapping gives to `expected_key`.
+ */
 const checkStep = (
   pipeline: Pipeline.Pipeline,
   step: Pipeline.EntityStep,
   options: Options,
-  expectedKeys: Map<string, Set<string>>,
-  emit: (f: Finding.Finding) => void
+  emit: Finding.Emit,
+  written: Written
 ) =>
   Effect.gen(function*() {
     const legacy = yield* Databases.LegacyDatabase
@@ -59,7 +122,6 @@ const checkStep = (
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
     const ledger = Ledger.make(target, controlSchema)
     const prepared = Rehearsal.prepareStep(pipeline, step, options)
-    const ownMatches = new Map<string, string>()
     const rules = step.rules.map((r) => r.id).join(" ")
     yield* Source.batches(legacy, {
       table: prepared.sourceTable,
@@ -72,12 +134,26 @@ const checkStep = (
       Stream.runForEach((rows) =>
         Effect.gen(function*() {
           if (rows.length === 0) return
+          const found: Array<Finding.Finding> = []
           const { texts, decodedRows } = Rehearsal.decodeRows(step, prepared.decode, rows)
           const resolved = yield* Rehearsal.resolveBatch(ledger, options.runId, step, decodedRows, prepared.mainTableOf, options, false)
-          const results = Rehearsal.mapRows(step, prepared.placed, rows, texts, decodedRows, prepared.keyPositions, resolved, options.parameters ?? {}, ownMatches)
+          const matches = yield* earlierMatches(target, controlSchema, options.runId, step, decodedRows)
+          // the batch's own rows with a match key are found by the mapping itself, in order
+          const results = Rehearsal.mapRows(
+            step,
+            prepared.placed,
+            rows,
+            texts,
+            decodedRows,
+            prepared.keyPositions,
+            { ...resolved, matches },
+            options.parameters ?? {},
+            new Map()
+          )
           const xref = yield* xrefOf(target, controlSchema, options.runId, step.entity, results.map((r) => r.legacyKey))
           // the expected target rows of the batch, by table
           const expected = new Map<string, Array<{ legacyKey: string; key: string; values: ReadonlyArray<Driver.SqlValue> }>>()
+          const expectedKeys: Array<ReadonlyArray<Driver.SqlValue>> = []
           for (const result of results) {
             const actual = xref.get(result.legacyKey)
             const outcome = result._tag === "Mapped" ? result.outcome : undefined
@@ -85,7 +161,7 @@ const checkStep = (
             if (outcome?._tag === "Load" || outcome?._tag === "Merge") {
               const wanted = outcome._tag === "Load" ? "loaded" : "merged"
               if (actual === undefined || actual.outcome !== wanted || actual.targetKey !== outcome.targetKey) {
-                emit(Finding.make({
+                found.push(Finding.make({
                   ...base,
                   check: "record.xref",
                   kind: actual === undefined ? "missing" : "different",
@@ -105,13 +181,11 @@ const checkStep = (
                   const list = expected.get(table.name) ?? []
                   list.push({ legacyKey: result.legacyKey, key, values })
                   expected.set(table.name, list)
-                  const seen = expectedKeys.get(table.name) ?? new Set<string>()
-                  seen.add(key)
-                  expectedKeys.set(table.name, seen)
+                  expectedKeys.push([options.runId, table.name, key, result.legacyKey])
                 }
               }
             } else if (actual !== undefined) {
-              emit(Finding.make({
+              found.push(Finding.make({
                 ...base,
                 check: "record.xref",
                 kind: "extra",
@@ -127,7 +201,7 @@ const checkStep = (
             for (const e of list) {
               const actual = actualRows.get(e.key)
               if (actual === undefined) {
-                emit(Finding.make({
+                found.push(Finding.make({
                   check: checkId(table),
                   entity: step.entity,
                   legacyKey: e.legacyKey,
@@ -143,7 +217,7 @@ const checkStep = (
                 const want = Canonical.value(column.type, e.values[i])
                 const got = Canonical.value(column.type, actual[i] ?? null)
                 if (want === got) return
-                emit(Finding.make({
+                found.push(Finding.make({
                   check: checkId(table),
                   entity: step.entity,
                   legacyKey: e.legacyKey,
@@ -160,40 +234,80 @@ const checkStep = (
               })
             }
           }
+          yield* writeExpectedKeys(target, controlSchema, expectedKeys, written)
+          if (found.length > 0) yield* target.use(`record findings of ${step.entity}`, () => emit(found))
         })
       )
     )
   })
 
-/** Target rows of a table that no legacy row accounts for. */
-const extraRows = (table: Table.Table, expected: ReadonlySet<string>, entity: string, emit: (f: Finding.Finding) => void) =>
+/** Rows read at a time when a target table is scanned for rows no legacy row accounts for. */
+const extraPage = 5_000
+
+/**
+ * Target rows of a table that no legacy row accounts for: keys the table holds that `expected_key` does not, found in
+ * the database and read in keyset pages, each page's findings given to `emit`.
+ */
+const extraRows = (table: Table.Table, controlSchema: string, runId: string, entity: string, emit: Finding.Emit) =>
   Effect.gen(function*() {
     const target = yield* Databases.TargetDatabase
-    const pk = table.primaryKey[0]!
-    yield* Source.batches(target, { table, columns: [pk], key: [pk], after: undefined, batchSize: 5_000, mode: "auto" }).pipe(
-      Stream.runForEach((rows) =>
-        Effect.sync(() => {
-          for (const [key] of rows) {
-            if (key === null || key === undefined || expected.has(key)) continue
-            emit(Finding.make({
-              check: checkId(table),
-              entity,
-              targetKey: key,
-              kind: "extra",
-              severity: "error",
-              message: `${table.name} holds row ${key}, which no legacy row accounts for`
-            }))
-          }
-        })
-      )
-    )
+    yield* target.use(`look for rows of ${table.name} no legacy row accounts for`, async (d) => {
+      for await (const page of Driver.keysetPages(d, extraKeysQuery(d.dialect, table, controlSchema, runId))) {
+        const found: Array<Finding.Finding> = []
+        for (const [key] of page) {
+          if (key === null || key === undefined) continue
+          found.push(Finding.make({
+            check: checkId(table),
+            entity,
+            targetKey: key,
+            kind: "extra",
+            severity: "error",
+            message: `${table.name} holds row ${key}, which no legacy row accounts for`
+          }))
+        }
+        if (found.length > 0) await emit(found)
+      }
+    })
   })
 
-/** Runs the record-level check of every entity step of a run; calls `emit` for each finding. */
-export const run = (pipeline: Pipeline.Pipeline, options: Options, emit: (f: Finding.Finding) => void) =>
+/** The keyset query of a target table's keys that no key the mapping gives accounts for. */
+export const extraKeysQuery = (
+  dialect: Driver.Driver["dialect"],
+  table: Table.Table,
+  controlSchema: string,
+  runId: string,
+  pageSize = extraPage
+): Driver.KeysetQuery => {
+  const pk = `t.${dialect.quoteIdentifier(table.primaryKey[0]!)}`
+  // a key of another type is compared in its text form, as the mapping's keys are written
+  const column = table.columns.find((c) => c.name === table.primaryKey[0])
+  const asText = column === undefined || column.type._tag === "text" ? pk : `CAST(${pk} AS ${dialect.columnType(Table.text(200))})`
+  return {
+    key: [pk],
+    columns: [],
+    from: `${dialect.qualify(table)} t`,
+    where: `NOT EXISTS (SELECT 1 FROM ${dialect.qualify(ControlSchema.tables(controlSchema).expectedKey)} e ` +
+      `WHERE e.run_id = ${dialect.placeholder(1)} AND e.table_name = ${dialect.placeholder(2)} AND e.target_key = ${asText})`,
+    params: [runId, table.name],
+    pageSize
+  }
+}
+
+/**
+ * Runs the record-level check of every entity step of a run; gives its findings to `emit` a batch at a time. The
+ * run's `expected_key` rows are expected to be empty at the start (the reconciliation clears its staging rows).
+ */
+export const run = (pipeline: Pipeline.Pipeline, options: Options, emit: Finding.Emit) =>
   Effect.gen(function*() {
-    const expectedKeys = new Map<string, Set<string>>()
-    for (const step of pipeline.steps) yield* checkStep(pipeline, step, options, expectedKeys, emit)
+    const target = yield* Databases.TargetDatabase
+    const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
+    const written: Written = { rows: 0, analyzed: 0 }
+    for (const step of pipeline.steps) yield* checkStep(pipeline, step, options, emit, written)
+    if (written.rows > written.analyzed) {
+      yield* target.use("refresh statistics of expected keys", async (d) => {
+        for (const statement of d.dialect.analyze(ControlSchema.tables(controlSchema).expectedKey)) await d.query(statement)
+      })
+    }
     // each target table once, under the first entity that writes it
     const tables = new Map<string, { readonly table: Table.Table; readonly entity: string }>()
     for (const step of pipeline.steps) {
@@ -201,6 +315,6 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options, emit: (f: Fin
     }
     for (const { table, entity } of tables.values()) {
       if (table.primaryKey.length !== 1) continue
-      yield* extraRows(Table.inSchema(table, options.targetSchema), expectedKeys.get(table.name) ?? new Set(), entity, emit)
+      yield* extraRows(Table.inSchema(table, options.targetSchema), controlSchema, options.runId, entity, emit)
     }
   })

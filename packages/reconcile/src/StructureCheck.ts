@@ -1,6 +1,7 @@
 /**
  * The structure check: the target holds every table and column the pipeline writes, each of the expected type,
- * read from the database's own catalogue (information_schema).
+ * read from the database's own catalogue (information_schema). A few findings a column at most: given to `emit`
+ * together at the end.
  */
 import type { Pipeline } from "@handover/core"
 import type { Database, Table } from "@handover/sql"
@@ -27,7 +28,7 @@ const accepted = (type: Table.ColumnType): ReadonlyArray<string> => {
   }
 }
 
-export const run = (target: Database.Database, pipeline: Pipeline.Pipeline, targetSchema: string) =>
+export const run = (target: Database.Database, pipeline: Pipeline.Pipeline, targetSchema: string, emit: Finding.Emit) =>
   target.use("read the target's catalogue", (d) =>
     d.queryText(
       `SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, numeric_scale ` +
@@ -76,4 +77,6 @@ export const run = (target: Database.Database, pipeline: Pipeline.Pipeline, targ
         }
       }
       return findings
-    }))
+    }), Effect.flatMap((findings) =>
+      findings.length === 0 ? Effect.succeed(0) : target.use("record structure findings", () => emit(findings)).pipe(Effect.as(findings.length))
+    ))
