@@ -13,9 +13,13 @@
  *
  * Measures are whole numbers (pence, hundredths of an hour, counts), so sums are exact; a `distinct` measure counts
  * distinct keys (people) and compares the sets.
+ *
+ * Each side gives its parts a page at a time; they are written to the control schema, paired, grouped and summed
+ * there, and only the lines that do not reconcile come back, a page at a time: memory holds a page however large the
+ * estate.
  */
 import type { Pipeline } from "@handover/core"
-import { ControlSchema, type Database, Driver, type SqlDialect } from "@handover/sql"
+import { ControlSchema, type Database, Driver, type SqlDialect, Table } from "@handover/sql"
 import * as Finding from "./Finding.ts"
 
 export type Unit = "pence" | "count" | "hundredths" | "distinct"
@@ -45,10 +49,13 @@ export interface Figure {
   readonly entity: string
   readonly dimensions: ReadonlyArray<string>
   readonly measures: ReadonlyArray<Measure>
-  /** The parts of the legacy rows, in the legacy system's terms, keyed by legacy key. Rows outside the figure give none. */
-  readonly legacy: (context: Context) => Promise<Iterable<Part>>
-  /** The parts of the target rows, keyed by the target key the xref records for the entity. */
-  readonly target: (context: Context) => Promise<Iterable<Part>>
+  /**
+   * The parts of the legacy rows, in the legacy system's terms, keyed by legacy key, a page at a time. Rows outside
+   * the figure give none.
+   */
+  readonly legacy: (context: Context) => AsyncIterable<ReadonlyArray<Part>>
+  /** The parts of the target rows, keyed by the target key the xref records for the entity, a page at a time. */
+  readonly target: (context: Context) => AsyncIterable<ReadonlyArray<Part>>
 }
 
 /** One line of a figure: a dimension value and a measure, reconciled. */
@@ -76,215 +83,270 @@ export const total = "all"
 
 const rowsShown = 10
 
-interface Cell {
-  source: number
-  excluded: number
-  explained: number
-  expected: number
-  target: number
-  sourceSet?: Set<string>
-  expectedSet?: Set<string>
-  targetSet?: Set<string>
-  rows: Array<string>
-}
+/** Rows of parts written to the control schema at once. */
+const pageSize = 5_000
 
-/** What a run did with an entity's legacy rows: where each went, which were taken out, which a rule changed. */
-export interface EntityRecord {
-  /** Target key of each loaded legacy row. */
-  readonly xref: ReadonlyMap<string, string>
-  /** Legacy rows merged into another. */
-  readonly merged: ReadonlySet<string>
-  /** Legacy rows quarantined or excluded. */
-  readonly out: ReadonlySet<string>
-  /** Legacy rows the migration flagged, with the first rule. */
-  readonly flagged: ReadonlyMap<string, string>
-}
+/** The most dimensions and measures a figure has: the columns of the control table `figure_part`. */
+export const maxDimensions = 4
+export const maxMeasures = 4
 
-/** The run's record of an entity, from the control schema. */
-export const entityRecord = async (context: Context, entity: string): Promise<EntityRecord> => {
+const range = (n: number): ReadonlyArray<number> => Array.from({ length: n }, (_, i) => i + 1)
+
+/**
+ * Reconciles one figure in the database. The parts of both sides are written a page at a time to the control
+ * schema's `figure_part`; the lines are worked out there, through what the run did with the entity's legacy rows, and
+ * written to `figure_staged` (the transaction that records the reconciliation moves them into `figure`); a finding for
+ * each line that does not reconcile goes to `emit`, a page at a time. Memory holds a page of parts or lines.
+ */
+export const reconcile = async (context: Context, figure: Figure, emit: Finding.Emit): Promise<void> => {
+  if (figure.dimensions.length > maxDimensions || figure.measures.length > maxMeasures) {
+    throw new Error(`figure ${figure.id} has more than ${maxDimensions} dimensions or ${maxMeasures} measures`)
+  }
   const t = ControlSchema.tables(context.controlSchema)
   const d = context.target.dialect
-  const where = `WHERE run_id = ${d.placeholder(1)} AND entity = ${d.placeholder(2)}`
-  const parameters = [context.runId, entity]
-  const xref = new Map<string, string>()
-  const merged = new Set<string>()
-  for (const r of await context.target.queryText(`SELECT legacy_key, target_key, outcome FROM ${d.qualify(t.xref)} ${where}`, parameters)) {
-    if (r[2] === "merged") merged.add(String(r[0]))
-    else xref.set(String(r[0]), String(r[1]))
+  const clearParts = () =>
+    context.target.query(`DELETE FROM ${d.qualify(t.figurePart)} WHERE run_id = ${d.placeholder(1)} AND figure_id = ${d.placeholder(2)}`, [context.runId, figure.id])
+  // parts a reconciliation stopped part-way left behind
+  await clearParts()
+  for (const side of ["legacy", "target"] as const) {
+    for await (const page of figure[side](context)) {
+      for (let i = 0; i < page.length; i += pageSize) {
+        await context.target.writeRows(t.figurePart, page.slice(i, i + pageSize).map((part) => partRow(context.runId, figure, side, part)))
+      }
+    }
   }
-  const out = new Set<string>()
-  for (const table of [t.quarantine, t.exclusion]) {
-    for (const r of await context.target.queryText(`SELECT legacy_key FROM ${d.qualify(table)} ${where}`, parameters)) out.add(String(r[0]))
+  for (const statement of d.analyze(t.figurePart)) await context.target.query(statement)
+  const statement = linesStatement(d, context.controlSchema, figure, context.runId)
+  await context.target.transaction(async (c) => {
+    await c.query(`DELETE FROM ${d.qualify(t.figureStaged)} WHERE run_id = ${d.placeholder(1)} AND figure_id = ${d.placeholder(2)}`, [context.runId, figure.id])
+    // every join of the statement is over whole sets of parts: a nested loop, chosen when the planner misjudges the
+    // rows of a step (the run's xref or flags freshly written), costs the product of the two sides
+    if (d.name !== "mssql") await c.query("SET LOCAL enable_nestloop = off")
+    // compiling the statement's many expressions costs more than it saves
+    if (d.name === "postgres") await c.query("SET LOCAL jit = off")
+    await c.query(statement.sql, statement.params)
+  })
+  for await (const page of openLinePages(context.target, context.controlSchema, context.runId, figure.id)) {
+    await emit(page.map((line) => findingOf(figure, line)))
   }
-  const flagged = new Map<string, string>()
-  for (const r of await context.target.queryText(`SELECT legacy_key, rule_id FROM ${d.qualify(t.flag)} ${where} ORDER BY seq`, parameters)) {
-    if (!flagged.has(String(r[0]))) flagged.set(String(r[0]), String(r[1]))
-  }
-  return { xref, merged, out, flagged }
+  await clearParts()
 }
 
-const sameParts = (a: Part | undefined, b: Part | undefined): boolean =>
-  a === undefined || b === undefined
-    ? a === b
-    : a.dimensions.every((v, i) => v === b.dimensions[i]) && a.values.every((v, i) => v === b.values[i])
+/** A part as a row of `figure_part`: dimensions, whole-number measures as amounts, distinct measures as the key counted. */
+const partRow = (runId: string, figure: Figure, side: "legacy" | "target", part: Part): ReadonlyArray<Driver.SqlValue> => {
+  const dimensions = range(maxDimensions).map((i) => (i <= figure.dimensions.length ? (part.dimensions[i - 1] ?? "").slice(0, 160) : null))
+  const amounts = range(maxMeasures).map((i) => {
+    const value = part.values[i - 1]
+    return i <= figure.measures.length && figure.measures[i - 1]!.unit !== "distinct" && typeof value === "number" ? value : null
+  })
+  const counted = range(maxMeasures).map((i) => {
+    const value = part.values[i - 1]
+    return i <= figure.measures.length && figure.measures[i - 1]!.unit === "distinct" && typeof value === "string" ? value : null
+  })
+  return [runId, figure.id, side, part.key, ...dimensions, ...amounts, ...counted]
+}
 
-export interface Reconciled {
-  readonly lines: ReadonlyArray<Line>
-  readonly findings: ReadonlyArray<Finding.Finding>
+/** The finding of a line that does not reconcile. */
+const findingOf = (figure: Figure, line: Line): Finding.Finding => {
+  const { unit } = line
+  const where = line.dimension === total ? "in total" : `for ${line.dimension} ${line.value}`
+  return Finding.make({
+    check: figure.id,
+    entity: figure.entity,
+    field: `${line.measure} by ${line.dimension}: ${line.value}`,
+    kind: unit === "pence" ? "money" : "count",
+    severity: "error",
+    legacyValue: format(unit, line.expected),
+    targetValue: format(unit, line.target),
+    message: `${figure.description}, ${line.measure} ${where}: expected ${format(unit, line.expected)} (legacy ${format(unit, line.source)}` +
+      `, less ${format(unit, line.excluded)} quarantined or excluded, ${format(unit, line.explained)} changed by named rules)` +
+      `, target ${format(unit, line.target)}: ${format(unit, line.variance)} unexplained` +
+      (line.rows.length > 0 ? `; rows: ${line.rows.join(", ")}` : "")
+  })
+}
+
+/** The staged lines of one figure that do not reconcile (a variance, or people counted differently), a page at a time. */
+async function* openLinePages(driver: Driver.Driver, controlSchema: string, runId: string, figureId: string): AsyncGenerator<ReadonlyArray<Line>> {
+  const d = driver.dialect
+  for await (
+    const page of Driver.keysetPages(driver, {
+      key: ["figure_id", "dimension", "dimension_value", "measure"],
+      columns: ["unit", "source_value", "excluded_value", "explained_value", "expected_value", "target_value", "variance", "rows_behind"],
+      from: d.qualify(ControlSchema.tables(controlSchema).figureStaged),
+      where: `run_id = ${d.placeholder(1)} AND figure_id = ${d.placeholder(2)} AND (variance <> 0 OR rows_behind IS NOT NULL)`,
+      params: [runId, figureId],
+      pageSize
+    })
+  ) yield page.map(lineOf)
 }
 
 /**
- * Reconciles one figure: its lines are written to the control schema's `figure_staged` for the run (the transaction
- * that records the reconciliation moves them into `figure`), and a finding for each line that does not reconcile
- * goes to `emit`.
+ * The statement that works out a figure's lines from its parts in `figure_part` and inserts them into
+ * `figure_staged`, in one pass of the database (parameters: the run, the entity, the figure, the run, the figure).
+ *
+ * Each legacy part is paired through the run's xref with the target part of its target key. It adds to the source of
+ * its cells; a row quarantined or excluded adds to the excluded part; a row merged into another is taken out by its
+ * rule (the survivor carries the target's part); a migrated row whose target part differs from its own and which the
+ * migration flagged is explained by its rule (its part out, the target's in); any other row is expected as it was.
+ * Target parts the legacy figure has no row for are explained when the migration flagged their legacy row, and named
+ * behind the line otherwise. A cell is the total or one value of one dimension; a `distinct` measure counts the
+ * distinct keys of the source, the expected and the target, and compares the expected and target sets. Up to ten rows
+ * behind a line that does not reconcile are kept, pairs that differ first, in order.
  */
-export const reconcile = async (context: Context, figure: Figure, emit: Finding.Emit): Promise<void> => {
-  const reconciled = compare(figure, await entityRecord(context, figure.entity), await figure.legacy(context), await figure.target(context))
-  const table = ControlSchema.tables(context.controlSchema).figureStaged
-  const d = context.target.dialect
-  await context.target.transaction(async (c) => {
-    await c.query(`DELETE FROM ${d.qualify(table)} WHERE run_id = ${d.placeholder(1)} AND figure_id = ${d.placeholder(2)}`, [context.runId, figure.id])
-    const rows = reconciled.lines.map((l) => [
-      context.runId, l.figure, l.dimension, l.value.slice(0, 160), l.measure, l.unit,
-      l.source, l.excluded, l.explained, l.expected, l.target, l.variance, l.rows.length === 0 ? null : l.rows.join("\n")
-    ])
-    for (let i = 0; i < rows.length; i += 5_000) await c.writeRows(table, rows.slice(i, i + 5_000))
-  })
-  for (let i = 0; i < reconciled.findings.length; i += 5_000) await emit(reconciled.findings.slice(i, i + 5_000))
-}
+export const linesStatement = (
+  dialect: SqlDialect.SqlDialect,
+  controlSchema: string,
+  figure: Pick<Figure, "id" | "entity" | "dimensions" | "measures">,
+  runId: string
+): SqlDialect.Statement => {
+  if (figure.measures.length === 0) throw new Error(`figure ${figure.id} has no measure`)
+  const t = ControlSchema.tables(controlSchema)
+  const p = dialect.placeholder
+  const mssql = dialect.name === "mssql"
+  const str = (value: string) => `${mssql ? "N" : ""}'${value.replaceAll("'", "''")}'`
+  // SQL Server compares text without regard to case by default: dimension values and keys counted are compared and
+  // grouped exactly, as they are in PostgreSQL
+  const exact = (expression: string) => (mssql ? `${expression} COLLATE Latin1_General_100_BIN2` : expression)
+  const text = (length?: number) => dialect.columnType(Table.text(length))
+  const dims = range(figure.dimensions.length)
+  const measures = figure.measures.map((measure, i) => ({ ...measure, n: i + 1 }))
+  const amounts = measures.filter((m) => m.unit !== "distinct")
+  const distincts = measures.filter((m) => m.unit === "distinct")
+  const ofRun = (alias: string) => `${alias}.run_id = ${p(1)} AND ${alias}.entity = ${p(2)}`
+  const ofFigure = (alias: string, side: "legacy" | "target") => `${alias}.run_id = ${p(1)} AND ${alias}.figure_id = ${p(3)} AND ${alias}.side = ${str(side)}`
+  const sameValue = (a: string, b: string) => `(${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL))`
+  // a whole-number measure is summed from its amount column, a distinct one counted from its key column
+  const amountNumbers = amounts.map((m) => m.n)
+  const countedNumbers = distincts.map((m) => m.n)
 
-/** Reconciles the parts of a figure's legacy and target rows through what the run did with the legacy rows. */
-export const compare = (figure: Figure, record: EntityRecord, legacyParts: Iterable<Part>, targetPartList: Iterable<Part>): Reconciled => {
-  const targetParts = new Map<string, Part>()
-  for (const part of targetPartList) targetParts.set(part.key, part)
-  const cells = new Map<string, Cell>()
-  /** The cells a part adds to, per measure: the total and its value on each dimension. */
-  const cellsOf = (part: Part): ReadonlyArray<ReadonlyArray<Cell>> => {
-    const keys = [[total, total], ...figure.dimensions.map((d, i) => [d, part.dimensions[i] ?? ""])]
-    return figure.measures.map((measure, m) =>
-      keys.map(([dimension, value]) => {
-        const id = JSON.stringify([dimension, value, m])
-        let cell = cells.get(id)
-        if (cell === undefined) {
-          cell = { source: 0, excluded: 0, explained: 0, expected: 0, target: 0, rows: [] }
-          if (measure.unit === "distinct") {
-            cell.sourceSet = new Set()
-            cell.expectedSet = new Set()
-            cell.targetSet = new Set()
-          }
-          cells.set(id, cell)
-        }
-        return cell
-      })
+  /** A contribution row: the dimensions of the part whose cells it adds to, its amounts and keys, its role and note. */
+  const contribution = (
+    from: string,
+    side: "l" | "t",
+    role: string,
+    options: { readonly negate?: boolean; readonly note?: string } = {}
+  ) => {
+    const dimension = dims.map((i) => `${exact(`${side === "l" ? "d" : "td"}${i}`)} AS d${i}`)
+    const amount = amountNumbers.map((i) =>
+      options.note !== undefined ? `CAST(NULL AS ${dialect.columnType(Table.bigint)}) AS a${i}` : `${options.negate === true ? "-" : ""}${side === "l" ? "a" : "ta"}${i} AS a${i}`
     )
+    const counted = countedNumbers.map((i) => options.note !== undefined ? `CAST(NULL AS ${text(200)}) AS c${i}` : `${exact(`${side === "l" ? "c" : "tc"}${i}`)} AS c${i}`)
+    return `SELECT ${[...dimension, ...amount, ...counted, `${str(role)} AS pr`, `${options.note ?? `CAST(NULL AS ${text()})`} AS note`].join(", ")} FROM ${from}`
   }
-  const targetCells = new Map<string, ReadonlyArray<ReadonlyArray<Cell>>>()
-  const targetCellsOf = (part: Part) => {
-    let found = targetCells.get(part.key)
-    if (found === undefined) targetCells.set(part.key, (found = cellsOf(part)))
-    return found
-  }
-  const add = (part: Part, at: ReadonlyArray<ReadonlyArray<Cell>>, side: "source" | "excluded" | "explained" | "expected" | "target", sign: 1 | -1 = 1) => {
-    part.values.forEach((value, m) => {
-      for (const cell of at[m]!) {
-        if (typeof value === "number") cell[side] += sign * value
-        else if (value !== null && side !== "excluded" && side !== "explained") cell[`${side}Set`]!.add(value)
-      }
-    })
-  }
-  const note = (at: ReadonlyArray<ReadonlyArray<Cell>>, row: string) => {
-    for (const measureCells of at) {
-      for (const cell of measureCells) if (cell.rows.length < rowsShown && !cell.rows.includes(row)) cell.rows.push(row)
-    }
-  }
-  const paired = new Set<string>()
-  for (const part of legacyParts) {
-    const at = cellsOf(part)
-    add(part, at, "source")
-    if (record.out.has(part.key)) {
-      add(part, at, "excluded")
-      continue
-    }
-    if (record.merged.has(part.key)) {
-      // merged into another row by a named rule: that row carries the target's part
-      add(part, at, "explained", -1)
-      continue
-    }
-    const targetKey = record.xref.get(part.key)
-    const targetPart = targetKey === undefined ? undefined : targetParts.get(targetKey)
-    if (targetKey !== undefined) paired.add(targetKey)
-    const same = sameParts(part, targetPart)
-    if (same || !record.flagged.has(part.key)) {
-      add(part, at, "expected")
-      if (!same) {
-        note(at, `${part.key} → ${targetKey ?? "nothing"}`)
-        if (targetPart !== undefined) note(targetCellsOf(targetPart), `${part.key} → ${targetKey}`)
-      }
-    } else {
-      // the migration changed this row by a named rule: the target's part is what is expected
-      add(part, at, "explained", -1)
-      if (targetPart !== undefined) {
-        add(targetPart, targetCellsOf(targetPart), "explained")
-        add(targetPart, targetCellsOf(targetPart), "expected")
-      }
-    }
-  }
-  // migrated rows outside the legacy figure whose target part the migration flagged (a line ended at death, say)
-  for (const [legacyKey, targetKey] of record.xref) {
-    if (paired.has(targetKey)) continue
-    const targetPart = targetParts.get(targetKey)
-    if (targetPart === undefined) continue
-    paired.add(targetKey)
-    if (record.flagged.has(legacyKey)) {
-      add(targetPart, targetCellsOf(targetPart), "explained")
-      add(targetPart, targetCellsOf(targetPart), "expected")
-    } else note(targetCellsOf(targetPart), `${legacyKey} → ${targetKey}`)
-  }
-  for (const part of targetParts.values()) {
-    add(part, targetCellsOf(part), "target")
-    if (!paired.has(part.key)) note(targetCellsOf(part), `no legacy row → ${part.key}`)
-  }
+  const arrow = str(" → ")
+  const inFigure = `st = 'in' AND same = 0`
 
-  const lines: Array<Line> = []
-  const findings: Array<Finding.Finding> = []
-  for (const [id, cell] of cells) {
-    const [dimension, value, m] = JSON.parse(id) as [string, string, number]
-    const measure = figure.measures[m]!
-    let { excluded, expected, explained, source, target } = cell
-    if (measure.unit === "distinct") {
-      source = cell.sourceSet!.size
-      expected = cell.expectedSet!.size
-      target = cell.targetSet!.size
-      // people are not additive: what rows taken out and rules changed did to the count, together
-      excluded = 0
-      explained = expected - source
-      for (const k of cell.expectedSet!) if (!cell.targetSet!.has(k) && cell.rows.length < rowsShown) cell.rows.push(`${k} not in the target`)
-      for (const k of cell.targetSet!) if (!cell.expectedSet!.has(k) && cell.rows.length < rowsShown) cell.rows.push(`${k} not expected`)
-    }
-    const distinctDiffers = measure.unit === "distinct" &&
-      (cell.expectedSet!.size !== cell.targetSet!.size || [...cell.expectedSet!].some((k) => !cell.targetSet!.has(k)))
-    const variance = target - expected
-    const line: Line = { figure: figure.id, dimension, value, measure: measure.name, unit: measure.unit, source, excluded, explained, expected, target, variance, rows: variance === 0 && !distinctDiffers ? [] : cell.rows }
-    lines.push(line)
-    if (variance !== 0 || distinctDiffers) {
-      const where = dimension === total ? "in total" : `for ${dimension} ${value}`
-      findings.push(Finding.make({
-        check: figure.id,
-        entity: figure.entity,
-        field: `${measure.name} by ${dimension}: ${value}`,
-        kind: measure.unit === "pence" ? "money" : "count",
-        severity: "error",
-        legacyValue: format(measure.unit, expected),
-        targetValue: format(measure.unit, target),
-        message: `${figure.description}, ${measure.name} ${where}: expected ${format(measure.unit, expected)} (legacy ${format(measure.unit, source)}` +
-          `, less ${format(measure.unit, excluded)} quarantined or excluded, ${format(measure.unit, explained)} changed by named rules)` +
-          `, target ${format(measure.unit, target)}: ${format(measure.unit, variance)} unexplained` +
-          (line.rows.length > 0 ? `; rows: ${line.rows.join(", ")}` : "")
-      }))
-    }
-  }
-  lines.sort((a, b) => (a.dimension === b.dimension ? (a.value < b.value ? -1 : a.value > b.value ? 1 : a.measure < b.measure ? -1 : 1) : a.dimension === total ? -1 : b.dimension === total ? 1 : a.dimension < b.dimension ? -1 : 1))
-  return { lines, findings }
+  /** The cell of a grouping over the dimensions: 0 and `all` for the total, else the dimension's number and value. */
+  const cellOf = (grouped: (i: number) => string) => ({
+    dn: dims.length === 0 ? "0" : `CASE ${dims.map((i) => `WHEN ${grouped(i)} THEN ${i}`).join(" ")} ELSE 0 END`,
+    dv: dims.length === 0
+      ? `CAST(${str(total)} AS ${text(160)})`
+      : `CASE ${dims.map((i) => `WHEN ${grouped(i)} THEN d${i}`).join(" ")} ELSE CAST(${str(total)} AS ${text(160)}) END`
+  })
+  const cell = cellOf((i) => `GROUPING(d${i}) = 0`)
+  const groupingSets = (extra: ReadonlyArray<string>) =>
+    `GROUPING SETS (${[`(${extra.join(", ")})`, ...dims.map((i) => `(${[`d${i}`, ...extra].join(", ")})`)].join(", ")})`
+  const roles = ["source", "excluded", "explained", "expected", "target"] as const
+  const sumOf = (role: string, i: number) => `SUM(CASE WHEN pr = ${str(role)} THEN a${i} END)`
+  const flagOf = (role: string) => `MAX(CASE WHEN pr = ${str(role)} THEN 1 ELSE 0 END)`
+  const caseOf = (column: string, values: ReadonlyArray<readonly [number, string]>) =>
+    `CASE ${column} ${values.map(([n, v]) => `WHEN ${n} THEN ${str(v)}`).join(" ")} END`
+  const zero = (expression: string) => `COALESCE(${expression}, 0)`
+  const aggregate = mssql
+    ? `STRING_AGG(CAST(r AS nvarchar(max)), NCHAR(10)) WITHIN GROUP (ORDER BY cat, r)`
+    : `string_agg(r, chr(10) ORDER BY cat, r)`
+
+  /** The figure's target parts, as a subquery named `tp`. */
+  const targetParts = `(SELECT ${["part_key AS tpk", ...dims.map((i) => `dimension_${i} AS td${i}`), ...amountNumbers.map((i) => `amount_${i} AS ta${i}`), ...countedNumbers.map((i) => `counted_${i} AS tc${i}`)].join(", ")} ` +
+    `FROM ${dialect.qualify(t.figurePart)} p WHERE ${ofFigure("p", "target")}) tp`
+  /** 1 when the migration flagged the legacy row (any number of times), else 0. */
+  const flagged = (legacyKey: string) =>
+    `CASE WHEN EXISTS (SELECT 1 FROM ${dialect.qualify(t.flag)} f WHERE ${ofRun("f")} AND f.legacy_key = ${legacyKey}) THEN 1 ELSE 0 END`
+  const ctes: Array<string> = [
+    // each legacy part, what the run did with its row, and the target part it was paired with (the control tables
+    // joined directly, not through subqueries of their own, so that the planner sees their statistics)
+    `lc AS (SELECT ${[
+      "l.part_key AS k",
+      ...dims.map((i) => `l.dimension_${i} AS d${i}`),
+      ...amountNumbers.map((i) => `l.amount_${i} AS a${i}`),
+      ...countedNumbers.map((i) => `l.counted_${i} AS c${i}`),
+      `CASE WHEN q.legacy_key IS NOT NULL OR e.legacy_key IS NOT NULL THEN 'out' WHEN x.outcome = 'merged' THEN 'merged' ELSE 'in' END AS st`,
+      "x.target_key AS tk",
+      "tp.*",
+      `${flagged("l.part_key")} AS flagged`,
+      `CASE WHEN ${["tp.tpk IS NOT NULL", ...dims.map((i) => `${exact(`l.dimension_${i}`)} = tp.td${i}`), ...amountNumbers.map((i) => sameValue(`l.amount_${i}`, `tp.ta${i}`)), ...countedNumbers.map((i) => sameValue(exact(`l.counted_${i}`), `tp.tc${i}`))].join(" AND ")} THEN 1 ELSE 0 END AS same`
+    ].join(", ")} FROM ${dialect.qualify(t.figurePart)} l ` +
+    `LEFT JOIN ${dialect.qualify(t.quarantine)} q ON ${ofRun("q")} AND q.legacy_key = l.part_key ` +
+    `LEFT JOIN ${dialect.qualify(t.exclusion)} e ON ${ofRun("e")} AND e.legacy_key = l.part_key ` +
+    `LEFT JOIN ${dialect.qualify(t.xref)} x ON ${ofRun("x")} AND x.legacy_key = l.part_key ` +
+    `LEFT JOIN ${targetParts} ON x.outcome <> 'merged' AND tp.tpk = x.target_key WHERE ${ofFigure("l", "legacy")})`,
+    // migrated rows whose target part no legacy part was paired with: the first legacy row of each target key
+    `sec AS (SELECT x.legacy_key AS k, x.target_key AS tk, tp.*, ${flagged("x.legacy_key")} AS flagged, ` +
+    `ROW_NUMBER() OVER (PARTITION BY x.target_key ORDER BY x.legacy_key) AS n ` +
+    `FROM ${dialect.qualify(t.xref)} x JOIN ${targetParts} ON tp.tpk = x.target_key ` +
+    `WHERE ${ofRun("x")} AND x.outcome <> 'merged' AND NOT EXISTS (SELECT 1 FROM lc WHERE lc.st = 'in' AND lc.tk = x.target_key))`,
+    `c AS (${[
+      contribution("lc", "l", "source"),
+      contribution("lc WHERE st = 'out'", "l", "excluded"),
+      contribution(`lc WHERE st = 'merged' OR (${inFigure} AND flagged = 1)`, "l", "explained", { negate: true }),
+      contribution(`lc WHERE st = 'in' AND (same = 1 OR flagged = 0)`, "l", "expected"),
+      contribution(`lc WHERE ${inFigure} AND flagged = 0`, "l", "note", { note: `CONCAT(k, ${arrow}, COALESCE(tk, ${str("nothing")}))` }),
+      contribution(`lc WHERE ${inFigure} AND flagged = 0 AND tpk IS NOT NULL`, "t", "note", { note: `CONCAT(k, ${arrow}, tk)` }),
+      contribution(`lc WHERE ${inFigure} AND flagged = 1 AND tpk IS NOT NULL`, "t", "explained"),
+      contribution(`lc WHERE ${inFigure} AND flagged = 1 AND tpk IS NOT NULL`, "t", "expected"),
+      contribution(`sec WHERE n = 1 AND flagged = 1`, "t", "explained"),
+      contribution(`sec WHERE n = 1 AND flagged = 1`, "t", "expected"),
+      contribution(`sec WHERE n = 1 AND flagged = 0`, "t", "note", { note: `CONCAT(k, ${arrow}, tk)` }),
+      contribution(targetParts, "t", "target"),
+      contribution(`${targetParts} WHERE NOT EXISTS (SELECT 1 FROM ${dialect.qualify(t.xref)} x WHERE ${ofRun("x")} AND x.outcome <> 'merged' AND x.target_key = tp.tpk)`, "t", "note", {
+        note: `CONCAT(${str("no legacy row → ")}, tpk)`
+      })
+    ].join(" UNION ALL ")})`,
+    // every cell, with the sums of its whole-number measures
+    `cell AS (SELECT ${[`${cell.dn} AS dn`, `${cell.dv} AS dv`, ...amounts.flatMap((m) => roles.map((r) => `${sumOf(r, m.n)} AS ${r}_${m.n}`))].join(", ")} ` +
+    `FROM c WHERE pr <> 'note' GROUP BY ${groupingSets([])} HAVING COUNT(*) > 0)`,
+    // the keys a distinct measure counts, per cell, and whether each is in the source, the expected and the target
+    ...distincts.flatMap((m) => [
+      `dk${m.n} AS (SELECT ${cell.dn} AS dn, ${cell.dv} AS dv, c${m.n} AS k, ${flagOf("source")} AS s, ${flagOf("expected")} AS e, ${flagOf("target")} AS t ` +
+      `FROM c WHERE c${m.n} IS NOT NULL AND pr IN ('source', 'expected', 'target') GROUP BY ${groupingSets([`c${m.n}`])})`,
+      `dc${m.n} AS (SELECT dn, dv, SUM(s) AS s, SUM(e) AS e, SUM(t) AS t, SUM(CASE WHEN e <> t THEN 1 ELSE 0 END) AS diff FROM dk${m.n} GROUP BY dn, dv)`
+    ]),
+    `ln AS (${measures.map((m) =>
+      m.unit === "distinct"
+        ? `SELECT cell.dn, cell.dv, ${m.n} AS mn, ${zero(`q.s`)} AS vs, 0 AS vx, ${zero("q.e")} - ${zero("q.s")} AS vp, ${zero("q.e")} AS ve, ${zero("q.t")} AS vt, ` +
+          `CASE WHEN ${zero("q.diff")} > 0 THEN 1 ELSE 0 END AS df FROM cell LEFT JOIN dc${m.n} q ON q.dn = cell.dn AND q.dv = cell.dv`
+        : `SELECT dn, dv, ${m.n} AS mn, ${roles.map((r, i) => `${zero(`${r}_${m.n}`)} AS ${["vs", "vx", "vp", "ve", "vt"][i]}`).join(", ")}, 0 AS df FROM cell`
+    ).join(" UNION ALL ")})`,
+    // the rows behind each line that does not reconcile: pairs that differ (every measure of the cell), then the
+    // people expected but not in the target, then the people in the target not expected
+    `nt AS (SELECT ${cell.dn} AS dn, ${cell.dv} AS dv, note FROM c WHERE pr = 'note' GROUP BY ${groupingSets(["note"])})`,
+    `cand AS (${[
+      `SELECT dn, dv, 0 AS mn, 1 AS cat, note AS r FROM nt`,
+      ...distincts.flatMap((m) => [
+        `SELECT dn, dv, ${m.n} AS mn, 2 AS cat, CONCAT(k, ${str(" not in the target")}) AS r FROM dk${m.n} WHERE e = 1 AND t = 0`,
+        `SELECT dn, dv, ${m.n} AS mn, 3 AS cat, CONCAT(k, ${str(" not expected")}) AS r FROM dk${m.n} WHERE t = 1 AND e = 0`
+      ])
+    ].join(" UNION ALL ")})`,
+    `op AS (SELECT dn, dv, mn FROM ln WHERE vt <> ve OR df = 1)`,
+    `rk AS (SELECT op.dn, op.dv, op.mn, cand.cat, cand.r, ROW_NUMBER() OVER (PARTITION BY op.dn, op.dv, op.mn ORDER BY cand.cat, cand.r) AS n ` +
+    `FROM op JOIN cand ON cand.dn = op.dn AND cand.dv = op.dv AND (cand.mn = 0 OR cand.mn = op.mn))`,
+    `rb AS (SELECT dn, dv, mn, ${aggregate} AS behind FROM rk WHERE n <= ${rowsShown} GROUP BY dn, dv, mn)`
+  ]
+  const staged = t.figureStaged
+  const target = ["run_id", "figure_id", "dimension", "dimension_value", "measure", "unit", "source_value", "excluded_value", "explained_value", "expected_value", "target_value", "variance", "rows_behind"]
+  const select = [
+    `CAST(${p(4)} AS ${text(40)})`,
+    `CAST(${p(5)} AS ${text(60)})`,
+    caseOf("ln.dn", [[0, total], ...figure.dimensions.map((name, i) => [i + 1, name] as const)]),
+    "ln.dv",
+    caseOf("ln.mn", measures.map((m) => [m.n, m.name] as const)),
+    caseOf("ln.mn", measures.map((m) => [m.n, m.unit] as const)),
+    "ln.vs", "ln.vx", "ln.vp", "ln.ve", "ln.vt", "ln.vt - ln.ve",
+    "CASE WHEN ln.vt <> ln.ve OR ln.df = 1 THEN rb.behind END"
+  ]
+  const sql = `WITH ${ctes.join(", ")} INSERT INTO ${dialect.qualify(staged)} (${target.join(", ")}) ` +
+    `SELECT ${select.join(", ")} FROM ln LEFT JOIN rb ON rb.dn = ln.dn AND rb.dv = ln.dv AND rb.mn = ln.mn`
+  return { sql, params: [runId, figure.entity, figure.id, runId, figure.id] }
 }
 
 /** A measure's value as people read it: pounds and pence, hours, or a count. */

@@ -11,10 +11,14 @@
  * - transport charges by financial year;
  * - safeguarding concerns and enquiries, and the people they concern counted once;
  * - people: client records, people after merging, distinct NHS numbers.
+ *
+ * Each side is read in keyset pages, the package lines joined to their care package and client in the legacy
+ * database, and the target person of a page's clients looked up in the run's xref with one query: memory holds a page
+ * of rows and their parts however large the estate.
  */
 import { LegacyDate, Money, NhsNumber } from "@handover/core"
 import type { Figure } from "@handover/reconcile"
-import { ControlSchema, Table } from "@handover/sql"
+import { ControlSchema, Driver, Table } from "@handover/sql"
 import * as LegacyTables from "../LegacyTables.ts"
 import * as CodeMaps from "../reference/CodeMaps.ts"
 import * as UnitsPerWeek from "../reference/UnitsPerWeek.ts"
@@ -23,40 +27,91 @@ import * as TargetTables from "../TargetTables.ts"
 
 type Context = Figure.Context
 type Row = ReadonlyArray<string | null>
+type Part = Figure.Part
 
 const none = "(none)"
 const cutover = (context: Context) => context.parameters.cutoverDate ?? defaultCutoverDate
 
-const cache = new WeakMap<Context, Map<string, Promise<unknown>>>()
-/** Reads shared by several figures, once per reconciliation. */
-const once = <A>(context: Context, name: string, read: () => Promise<A>): Promise<A> => {
-  let entries = cache.get(context)
-  if (entries === undefined) cache.set(context, (entries = new Map()))
-  let entry = entries.get(name) as Promise<A> | undefined
-  if (entry === undefined) entries.set(name, (entry = read()))
-  return entry
+/** Rows read at once from either side, unless told otherwise: memory holds a page of rows and of their parts. */
+export const defaultPageSize = 5_000
+
+/**
+ * Legacy rows in keyset pages: each row is the key and then the columns (names of `table`), as the legacy database
+ * gives them as text.
+ */
+const legacyPages = (
+  pageSize: number,
+  context: Context,
+  table: Table.Table,
+  key: string,
+  columns: ReadonlyArray<string>
+): AsyncIterable<ReadonlyArray<Row>> => {
+  const q = context.legacy.dialect.quoteIdentifier
+  return Driver.keysetPages(context.legacy, {
+    key: [q(key)],
+    columns: columns.map(q),
+    from: context.legacy.dialect.qualify(Table.inSchema(table, context.legacySchema)),
+    pageSize
+  })
 }
 
-const legacyRows = (context: Context, table: Table.Table, columns: ReadonlyArray<string>): Promise<ReadonlyArray<Row>> =>
-  context.legacy.queryText(`SELECT ${columns.map((c) => context.legacy.dialect.quoteIdentifier(c)).join(", ")} FROM ${context.legacy.dialect.qualify(Table.inSchema(table, context.legacySchema))}`)
-
-const targetRows = (context: Context, sql: (t: (table: Table.Table) => string) => string): Promise<ReadonlyArray<Row>> =>
-  context.target.queryText(sql((table) => context.target.dialect.qualify(Table.inSchema(table, context.targetSchema))))
-
-/** The target person of each legacy client: the row it was migrated to or merged into. */
-const people = (context: Context) =>
-  once(context, "people", async () => {
-    const d = context.target.dialect
-    const rows = await context.target.queryText(
-      `SELECT legacy_key, target_key FROM ${d.qualify(ControlSchema.tables(context.controlSchema).xref)} WHERE run_id = ${d.placeholder(1)} AND entity = ${d.placeholder(2)}`,
-      [context.runId, "client"]
-    )
-    return new Map(rows.map((r) => [String(r[0]), String(r[1])] as const))
+/** Target rows in keyset pages: `from` names the target's tables through `t`; each row is the key and then the columns. */
+const targetPages = (
+  pageSize: number,
+  context: Context,
+  query: { readonly key: ReadonlyArray<string>; readonly columns: ReadonlyArray<string>; readonly from: (t: (table: Table.Table) => string) => string; readonly where?: string }
+): AsyncIterable<ReadonlyArray<Row>> =>
+  Driver.keysetPages(context.target, {
+    key: query.key,
+    columns: query.columns,
+    from: query.from((table) => context.target.dialect.qualify(Table.inSchema(table, context.targetSchema))),
+    ...(query.where === undefined ? {} : { where: query.where }),
+    pageSize
   })
 
-/** The legacy clients' columns the figures use, read once: number, support reason, date of birth, NHS number. */
-const legacyClients = (context: Context) =>
-  once(context, "legacy clients", () => legacyRows(context, LegacyTables.client, ["client_no", "psr_code", "dob_text", "nhs_no_text"]))
+/** The parts of each page of rows. */
+async function* partsOf<A>(pages: AsyncIterable<ReadonlyArray<A>>, part: (row: A) => Part | undefined): AsyncGenerator<ReadonlyArray<Part>> {
+  for await (const page of pages) {
+    const parts: Array<Part> = []
+    for (const row of page) {
+      const p = part(row)
+      if (p !== undefined) parts.push(p)
+    }
+    yield parts
+  }
+}
+
+/**
+ * The target person of each of a page's legacy clients (the row it was migrated to or merged into), from the run's
+ * xref in one query: a client the run has no row for is named by its legacy number.
+ */
+const people = async (context: Context, clients: Iterable<string>): Promise<(client: string) => string | undefined> => {
+  const keys = [...new Set(clients)]
+  const d = context.target.dialect
+  const rows = keys.length === 0 ? [] : await Driver.selectWhereOneOf(context.target, {
+    select: `SELECT legacy_key, target_key FROM ${d.qualify(ControlSchema.tables(context.controlSchema).xref)}`,
+    where: `run_id = ${d.placeholder(1)} AND entity = ${d.placeholder(2)}`,
+    params: [context.runId, "client"]
+  }, "legacy_key", keys)
+  const found = new Map(rows.map((r) => [String(r[0]), String(r[1])] as const))
+  return (client) => found.get(client)
+}
+
+/** A legacy client's target person, or the client named by its legacy number when the run has no row for it. */
+const personOr = (person: (client: string) => string | undefined, client: string): string => person(client) ?? `legacy client ${client}`
+
+/** The parts of each page of rows, given the target persons of the page's clients. */
+async function* partsWithPeople<A>(
+  context: Context,
+  pages: AsyncIterable<ReadonlyArray<A>>,
+  client: (row: A) => string,
+  part: (row: A, person: (client: string) => string | undefined) => Part
+): AsyncGenerator<ReadonlyArray<Part>> {
+  for await (const page of pages) {
+    const person = await people(context, page.map(client))
+    yield page.map((row) => part(row, person))
+  }
+}
 
 /** A legacy date as SWIFT holds it, read the documented way; anything unreadable or dummy is no date. */
 const legacyDate = (text: string | null, today = "2999-12-31"): string | null => {
@@ -115,38 +170,50 @@ interface LegacyLine {
   readonly hours: number | null
 }
 
-/** The legacy lines active at cut-over by SWIFT's own dates, costed by the documented rule (rate × units a week). */
-const legacyLines = (context: Context) =>
-  once(context, "legacy lines", async (): Promise<ReadonlyArray<LegacyLine>> => {
-    const day = cutover(context)
-    const packages = new Map((await legacyRows(context, LegacyTables.carePackage, ["package_id", "client_no"])).map((r) => [String(r[0]), String(r[1])] as const))
-    const clients = new Map((await legacyClients(context)).map((r) => [String(r[0]), r] as const))
-    const rows = await legacyRows(context, LegacyTables.packageLine, [
-      "line_id", "package_id", "service_code", "provider_id", "start_date_text", "end_date_text", "units_per_week", "unit_rate", "rate_basis", "weekly_cost_stored"
-    ])
+/**
+ * The legacy lines active at cut-over by SWIFT's own dates, costed by the documented rule (rate × units a week), a
+ * page at a time: each line read with its care package's client and that client's support reason and date of birth.
+ */
+async function* legacyLines(context: Context, pageSize: number): AsyncGenerator<ReadonlyArray<LegacyLine>> {
+  const day = cutover(context)
+  const d = context.legacy.dialect
+  const q = d.quoteIdentifier
+  const table = (t: Table.Table) => d.qualify(Table.inSchema(t, context.legacySchema))
+  const pages = Driver.keysetPages(context.legacy, {
+    key: [`l.${q("line_id")}`],
+    columns: [
+      ...["service_code", "provider_id", "start_date_text", "end_date_text", "units_per_week", "unit_rate", "rate_basis", "weekly_cost_stored"].map((c) => `l.${q(c)}`),
+      `p.${q("client_no")}`,
+      `c.${q("psr_code")}`,
+      `c.${q("dob_text")}`
+    ],
+    from: `${table(LegacyTables.packageLine)} l LEFT JOIN ${table(LegacyTables.carePackage)} p ON p.${q("package_id")} = l.${q("package_id")} ` +
+      `LEFT JOIN ${table(LegacyTables.client)} c ON c.${q("client_no")} = p.${q("client_no")}`,
+    pageSize
+  })
+  for await (const page of pages) {
     const out: Array<LegacyLine> = []
-    for (const [line, pkg, service, provider, start, end, unitsText, rate, basis, stored] of rows) {
+    for (const [line, service, provider, start, end, unitsText, rate, basis, stored, client, supportReason, dob] of page) {
       const units = unitsText ?? null
       if (!activeOn(day, legacyDate(start!, day), legacyDate(end!))) continue
-      const client = packages.get(String(pkg)) ?? none
-      const c = clients.get(client)
       const ratePence = pence(rate!)
       const weekly = ratePence === null ? undefined : UnitsPerWeek.weeklyCostPence(ratePence, (basis ?? "").trim(), units === null || units.trim() === "" ? null : units.trim())
       out.push({
         key: String(line),
-        client,
+        client: client ?? none,
         provider: provider ?? none,
         component: code("service_component", service!),
         typeAndMechanism: `${code("service_type", service!)} / ${code("delivery_mechanism", service!)}`,
-        supportReason: code("primary_support_reason", c?.[1] ?? null),
-        ageBand: ageBand(legacyDate(c?.[2] ?? null, day), day),
+        supportReason: code("primary_support_reason", supportReason ?? null),
+        ageBand: ageBand(legacyDate(dob ?? null, day), day),
         gross: weekly?._tag === "Weekly" ? weekly.pence : 0,
         stored: pence(stored!),
         hours: hourly(basis ?? null) && units !== null && units.trim() !== "" ? Math.round(Number(units) * 100) : null
       })
     }
-    return out
-  })
+    yield out
+  }
+}
 
 interface TargetLine {
   readonly key: string
@@ -161,218 +228,290 @@ interface TargetLine {
   readonly hours: number | null
 }
 
-const targetLines = (context: Context) =>
-  once(context, "target lines", async (): Promise<ReadonlyArray<TargetLine>> => {
-    const day = cutover(context)
-    const rows = await targetRows(context, (t) =>
-      `SELECT s.service_id, s.person_id, p.legacy_provider_id, s.service_component, s.service_type, s.delivery_mechanism, ` +
-      `pe.primary_support_reason, pe.date_of_birth, c.weekly_cost_gross, c.weekly_cost_stored, c.unit_type, c.planned_units_per_week, s.event_start_date, s.event_end_date ` +
-      `FROM ${t(TargetTables.service)} s JOIN ${t(TargetTables.carePackageLineItem)} c ON c.service_id = s.service_id ` +
-      `JOIN ${t(TargetTables.person)} pe ON pe.person_id = s.person_id LEFT JOIN ${t(TargetTables.provider)} p ON p.provider_id = s.provider_id`)
-    return rows.filter((r) => activeOn(day, r[12]!, r[13] ?? null)).map((r) => ({
-      key: String(r[0]),
-      person: String(r[1]),
-      provider: r[2] ?? none,
-      component: r[3] ?? none,
-      typeAndMechanism: `${r[4] ?? none} / ${r[5] ?? none}`,
-      supportReason: r[6] ?? none,
-      ageBand: ageBand(r[7] ?? null, day),
-      gross: targetPence(r[8]!) ?? 0,
-      stored: targetPence(r[9] ?? null),
-      hours: hourly(r[10] ?? null) && r[11] !== null ? Math.round(Number(r[11]) * 100) : null
-    }))
+/** The target's services active at cut-over with their line items, a page at a time; a service counts once. */
+async function* targetLines(context: Context, pageSize: number): AsyncGenerator<ReadonlyArray<TargetLine>> {
+  const day = cutover(context)
+  const pages = targetPages(pageSize, context, {
+    key: ["s.service_id", "c.cpli_id"],
+    columns: [
+      "s.person_id", "p.legacy_provider_id", "s.service_component", "s.service_type", "s.delivery_mechanism", "pe.primary_support_reason", "pe.date_of_birth",
+      "c.weekly_cost_gross", "c.weekly_cost_stored", "c.unit_type", "c.planned_units_per_week", "s.event_start_date", "s.event_end_date"
+    ],
+    from: (t) =>
+      `${t(TargetTables.service)} s JOIN ${t(TargetTables.carePackageLineItem)} c ON c.service_id = s.service_id ` +
+      `JOIN ${t(TargetTables.person)} pe ON pe.person_id = s.person_id LEFT JOIN ${t(TargetTables.provider)} p ON p.provider_id = s.provider_id`
   })
-
-export const weeklyCommitment: Figure.Figure = {
-  id: "figure.weekly-commitment",
-  description: "Weekly commitment of care package lines active at cut-over",
-  entity: "package line",
-  dimensions: ["provider", "service component", "support reason"],
-  measures: [
-    { name: "gross weekly cost", unit: "pence" },
-    { name: "stored weekly cost", unit: "pence" },
-    { name: "planned hours a week", unit: "hundredths" },
-    { name: "lines", unit: "count" }
-  ],
-  legacy: async (context) => {
-    return (await legacyLines(context)).map((l) => ({
-      key: l.key,
-      dimensions: [l.provider, l.component, l.supportReason],
-      values: [l.gross, l.stored ?? 0, l.hours ?? 0, 1]
-    }))
-  },
-  target: async (context) =>
-    (await targetLines(context)).map((l) => ({
-      key: l.key,
-      dimensions: [l.provider, l.component, l.supportReason],
-      values: [l.gross, l.stored ?? 0, l.hours ?? 0, 1]
-    }))
-}
-
-export const serviceUsers: Figure.Figure = {
-  id: "figure.service-users",
-  description: "People with a service at cut-over",
-  entity: "package line",
-  dimensions: ["service type / delivery mechanism", "support reason", "age band", "provider"],
-  measures: [{ name: "people", unit: "distinct" }],
-  legacy: async (context) => {
-    const persons = await people(context)
-    return (await legacyLines(context)).map((l) => ({
-      key: l.key,
-      dimensions: [l.typeAndMechanism, l.supportReason, l.ageBand, l.provider],
-      values: [persons.get(l.client) ?? `legacy client ${l.client}`]
-    }))
-  },
-  target: async (context) =>
-    (await targetLines(context)).map((l) => ({
-      key: l.key,
-      dimensions: [l.typeAndMechanism, l.supportReason, l.ageBand, l.provider],
-      values: [l.person]
-    }))
-}
-
-// ---- finance ---------------------------------------------------------------------------------------------------
-
-export const contributions: Figure.Figure = {
-  id: "figure.contributions",
-  description: "Client contributions in force at cut-over",
-  entity: "contribution",
-  dimensions: ["collected by", "payer"],
-  measures: [{ name: "weekly amount", unit: "pence" }, { name: "contributions", unit: "count" }],
-  legacy: async (context) => {
-    const day = cutover(context)
-    return (await legacyRows(context, LegacyTables.contribution, ["contrib_id", "payer_type", "weekly_amount_text", "from_text", "to_text", "collected_by"]))
-      .filter((r) => activeOn(day, legacyDate(r[3]!, day), legacyDate(r[4]!)))
-      .map((r) => ({ key: String(r[0]), dimensions: [(r[5] ?? none).toUpperCase(), (r[1] ?? "CLIENT").toUpperCase()], values: [pence(r[2]!) ?? 0, 1] }))
-  },
-  target: async (context) => {
-    const day = cutover(context)
-    return (await targetRows(context, (t) =>
-      `SELECT charge_id, collector, payer, weekly_amount, effective_from, effective_to FROM ${t(TargetTables.clientCharge)} WHERE charge_type IN ('contribution', 'third_party_top_up')`))
-      .filter((r) => activeOn(day, r[4] ?? null, r[5] ?? null))
-      .map((r) => ({ key: String(r[0]), dimensions: [r[1] ?? none, r[2] ?? none], values: [targetPence(r[3] ?? null) ?? 0, 1] }))
+  let last: string | undefined
+  for await (const page of pages) {
+    const out: Array<TargetLine> = []
+    for (const r of page) {
+      // in key order, a service's line items come together: its first stands for it
+      if (r[0] === last) continue
+      last = r[0] ?? undefined
+      if (!activeOn(day, r[13]!, r[14] ?? null)) continue
+      out.push({
+        key: String(r[0]),
+        person: String(r[2]),
+        provider: r[3] ?? none,
+        component: r[4] ?? none,
+        typeAndMechanism: `${r[5] ?? none} / ${r[6] ?? none}`,
+        supportReason: r[7] ?? none,
+        ageBand: ageBand(r[8] ?? null, day),
+        gross: targetPence(r[9]!) ?? 0,
+        stored: targetPence(r[10] ?? null),
+        hours: hourly(r[11] ?? null) && r[12] !== null ? Math.round(Number(r[12]) * 100) : null
+      })
+    }
+    yield out
   }
 }
 
-export const debt: Figure.Figure = {
-  id: "figure.debtor-invoices",
-  description: "Invoices raised to clients",
-  entity: "debtor invoice",
-  dimensions: ["charge type", "age of debt", "status", "debtor"],
-  measures: [{ name: "amount", unit: "pence" }, { name: "invoices", unit: "count" }],
-  legacy: async (context) => {
-    const day = cutover(context)
-    const persons = await people(context)
-    return (await legacyRows(context, LegacyTables.debtorInvoice, ["dinv_id", "debtor_client_no", "charge_type", "raised_date_text", "amount_text", "status"]))
-      .map((r) => ({
-        key: String(r[0]),
-        dimensions: [r[2] ?? none, debtAge(legacyDate(r[3]!, day), day), (r[5] ?? none).toUpperCase(), persons.get(String(r[1])) ?? `legacy client ${r[1]}`],
-        values: [pence(r[4]!) ?? 0, 1]
+/** The figures, reading each side in pages of `pageSize` rows. */
+export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: number } = {}) => {
+  const weeklyCommitment: Figure.Figure = {
+    id: "figure.weekly-commitment",
+    description: "Weekly commitment of care package lines active at cut-over",
+    entity: "package line",
+    dimensions: ["provider", "service component", "support reason"],
+    measures: [
+      { name: "gross weekly cost", unit: "pence" },
+      { name: "stored weekly cost", unit: "pence" },
+      { name: "planned hours a week", unit: "hundredths" },
+      { name: "lines", unit: "count" }
+    ],
+    legacy: (context) =>
+      partsOf(legacyLines(context, pageSize), (l) => ({
+        key: l.key,
+        dimensions: [l.provider, l.component, l.supportReason],
+        values: [l.gross, l.stored ?? 0, l.hours ?? 0, 1]
+      })),
+    target: (context) =>
+      partsOf(targetLines(context, pageSize), (l) => ({
+        key: l.key,
+        dimensions: [l.provider, l.component, l.supportReason],
+        values: [l.gross, l.stored ?? 0, l.hours ?? 0, 1]
       }))
-  },
-  target: async (context) => {
-    const day = cutover(context)
-    return (await targetRows(context, (t) => `SELECT ar_invoice_id, debtor_person_id, charge_type, raised_date, amount, status FROM ${t(TargetTables.arInvoice)}`))
-      .map((r) => ({
-        key: String(r[0]),
-        dimensions: [r[2] ?? none, debtAge(r[3] ?? null, day), (r[5] ?? none).toUpperCase(), String(r[1])],
-        values: [targetPence(r[4]!) ?? 0, 1]
+  }
+
+  const serviceUsers: Figure.Figure = {
+    id: "figure.service-users",
+    description: "People with a service at cut-over",
+    entity: "package line",
+    dimensions: ["service type / delivery mechanism", "support reason", "age band", "provider"],
+    measures: [{ name: "people", unit: "distinct" }],
+    legacy: (context) =>
+      partsWithPeople(context, legacyLines(context, pageSize), (l) => l.client, (l, person) => ({
+        key: l.key,
+        dimensions: [l.typeAndMechanism, l.supportReason, l.ageBand, l.provider],
+        values: [personOr(person, l.client)]
+      })),
+    target: (context) =>
+      partsOf(targetLines(context, pageSize), (l) => ({
+        key: l.key,
+        dimensions: [l.typeAndMechanism, l.supportReason, l.ageBand, l.provider],
+        values: [l.person]
       }))
+  }
+
+  // ---- finance ---------------------------------------------------------------------------------------------------
+
+  const contributions: Figure.Figure = {
+    id: "figure.contributions",
+    description: "Client contributions in force at cut-over",
+    entity: "contribution",
+    dimensions: ["collected by", "payer"],
+    measures: [{ name: "weekly amount", unit: "pence" }, { name: "contributions", unit: "count" }],
+    legacy: (context) => {
+      const day = cutover(context)
+      return partsOf(
+        legacyPages(pageSize, context, LegacyTables.contribution, "contrib_id", ["payer_type", "weekly_amount_text", "from_text", "to_text", "collected_by"]),
+        (r) =>
+          activeOn(day, legacyDate(r[3]!, day), legacyDate(r[4]!))
+            ? { key: String(r[0]), dimensions: [(r[5] ?? none).toUpperCase(), (r[1] ?? "CLIENT").toUpperCase()], values: [pence(r[2]!) ?? 0, 1] }
+            : undefined
+      )
+    },
+    target: (context) => {
+      const day = cutover(context)
+      return partsOf(
+        targetPages(pageSize, context, {
+          key: ["charge_id"],
+          columns: ["collector", "payer", "weekly_amount", "effective_from", "effective_to"],
+          from: (t) => t(TargetTables.clientCharge),
+          where: "charge_type IN ('contribution', 'third_party_top_up')"
+        }),
+        (r) =>
+          activeOn(day, r[4] ?? null, r[5] ?? null)
+            ? { key: String(r[0]), dimensions: [r[1] ?? none, r[2] ?? none], values: [targetPence(r[3] ?? null) ?? 0, 1] }
+            : undefined
+      )
+    }
+  }
+
+  const debt: Figure.Figure = {
+    id: "figure.debtor-invoices",
+    description: "Invoices raised to clients",
+    entity: "debtor invoice",
+    dimensions: ["charge type", "age of debt", "status", "debtor"],
+    measures: [{ name: "amount", unit: "pence" }, { name: "invoices", unit: "count" }],
+    legacy: (context) => {
+      const day = cutover(context)
+      return partsWithPeople(
+        context,
+        legacyPages(pageSize, context, LegacyTables.debtorInvoice, "dinv_id", ["debtor_client_no", "charge_type", "raised_date_text", "amount_text", "status"]),
+        (r) => String(r[1]),
+        (r, person) => ({
+          key: String(r[0]),
+          dimensions: [r[2] ?? none, debtAge(legacyDate(r[3]!, day), day), (r[5] ?? none).toUpperCase(), personOr(person, String(r[1]))],
+          values: [pence(r[4]!) ?? 0, 1]
+        })
+      )
+    },
+    target: (context) => {
+      const day = cutover(context)
+      return partsOf(
+        targetPages(pageSize, context, { key: ["ar_invoice_id"], columns: ["debtor_person_id", "charge_type", "raised_date", "amount", "status"], from: (t) => t(TargetTables.arInvoice) }),
+        (r) => ({
+          key: String(r[0]),
+          dimensions: [r[2] ?? none, debtAge(r[3] ?? null, day), (r[5] ?? none).toUpperCase(), String(r[1])],
+          values: [targetPence(r[4]!) ?? 0, 1]
+        })
+      )
+    }
+  }
+
+  const receipts: Figure.Figure = {
+    id: "figure.debtor-receipts",
+    description: "Money received against client invoices",
+    entity: "debtor receipt",
+    dimensions: ["method", "financial year"],
+    measures: [{ name: "amount", unit: "pence" }, { name: "receipts", unit: "count" }],
+    legacy: (context) =>
+      partsOf(
+        legacyPages(pageSize, context, LegacyTables.debtorReceipt, "receipt_id", ["amount", "received_date_text", "method"]),
+        (r) => ({ key: String(r[0]), dimensions: [(r[3] ?? none).toUpperCase(), financialYear(legacyDate(r[2]!, cutover(context)))], values: [pence(r[1]!) ?? 0, 1] })
+      ),
+    target: (context) =>
+      partsOf(
+        targetPages(pageSize, context, { key: ["receipt_id"], columns: ["amount", "received_date", "method"], from: (t) => t(TargetTables.arReceipt) }),
+        (r) => ({ key: String(r[0]), dimensions: [(r[3] ?? none).toUpperCase(), financialYear(r[2] ?? null)], values: [targetPence(r[1]!) ?? 0, 1] })
+      )
+  }
+
+  const transport: Figure.Figure = {
+    id: "figure.transport-charges",
+    description: "Transport charges for trips taken",
+    entity: "transport trip",
+    dimensions: ["financial year"],
+    measures: [{ name: "charges", unit: "pence" }, { name: "journeys", unit: "count" }, { name: "trips", unit: "count" }],
+    legacy: (context) =>
+      partsOf(
+        legacyPages(pageSize, context, LegacyTables.transportTrip, "trip_id", ["trip_date_text", "journeys", "charge_amount"]),
+        (r) => ({ key: String(r[0]), dimensions: [financialYear(legacyDate(r[1]!, cutover(context)))], values: [pence(r[3]!) ?? 0, r[2] === null ? 1 : Number(r[2]), 1] })
+      ),
+    target: (context) =>
+      partsOf(
+        targetPages(pageSize, context, {
+          key: ["charge_id"],
+          columns: ["effective_from", "units", "amount"],
+          from: (t) => t(TargetTables.clientCharge),
+          where: "charge_type = 'transport_flat'"
+        }),
+        (r) => ({ key: String(r[0]), dimensions: [financialYear(r[1] ?? null)], values: [targetPence(r[3] ?? null) ?? 0, r[2] === null ? 0 : Number(r[2]), 1] })
+      )
+  }
+
+  // ---- safeguarding and people -----------------------------------------------------------------------------------
+
+  const safeguardingConcerns: Figure.Figure = {
+    id: "figure.safeguarding-concerns",
+    description: "Safeguarding concerns, and the people they concern counted once",
+    entity: "safeguarding concern",
+    dimensions: ["financial year"],
+    measures: [{ name: "concerns", unit: "count" }, { name: "people", unit: "distinct" }],
+    legacy: (context) =>
+      partsWithPeople(
+        context,
+        legacyPages(pageSize, context, LegacyTables.safeguardingConcern, "concern_id", ["client_no", "received_date_text"]),
+        (r) => String(r[1]),
+        (r, person) => ({ key: String(r[0]), dimensions: [financialYear(legacyDate(r[2]!, cutover(context)))], values: [1, personOr(person, String(r[1]))] })
+      ),
+    target: (context) =>
+      partsOf(
+        targetPages(pageSize, context, { key: ["concern_id"], columns: ["person_id", "received_date"], from: (t) => t(TargetTables.safeguardingConcern) }),
+        (r) => ({ key: String(r[0]), dimensions: [financialYear(r[2] ?? null)], values: [1, String(r[1])] })
+      )
+  }
+
+  const safeguardingEnquiries: Figure.Figure = {
+    id: "figure.safeguarding-enquiries",
+    description: "Safeguarding enquiries (section 42 and other), and the people they concern counted once",
+    entity: "safeguarding enquiry",
+    dimensions: ["enquiry type", "concluded"],
+    measures: [{ name: "enquiries", unit: "count" }, { name: "people", unit: "distinct" }],
+    legacy: (context) =>
+      partsWithPeople(
+        context,
+        legacyPages(pageSize, context, LegacyTables.safeguardingEnquiry, "enquiry_id", ["client_no", "enquiry_type", "concluded_date_text"]),
+        (r) => String(r[1]),
+        (r, person) => ({
+          key: String(r[0]),
+          dimensions: [code("sg_enquiry_type", r[2]!), legacyDate(r[3]!, cutover(context)) === null ? "open" : "concluded"],
+          values: [1, personOr(person, String(r[1]))]
+        })
+      ),
+    target: (context) =>
+      partsOf(
+        targetPages(pageSize, context, { key: ["enquiry_id"], columns: ["person_id", "enquiry_type", "concluded_date"], from: (t) => t(TargetTables.safeguardingEnquiry) }),
+        (r) => ({ key: String(r[0]), dimensions: [r[2] ?? none, r[3] === null ? "open" : "concluded"], values: [1, String(r[1])] })
+      )
+  }
+
+  const population: Figure.Figure = {
+    id: "figure.people",
+    description: "People: client records, people after merging and distinct NHS numbers",
+    entity: "client",
+    dimensions: [],
+    measures: [{ name: "records", unit: "count" }, { name: "people after merging", unit: "distinct" }, { name: "NHS numbers", unit: "distinct" }],
+    legacy: (context) =>
+      partsWithPeople(
+        context,
+        legacyPages(pageSize, context, LegacyTables.client, "client_no", ["nhs_no_text"]),
+        (r) => String(r[0]),
+        (r, person) => {
+          const nhs = NhsNumber.parse(r[1]!)
+          return { key: String(r[0]), dimensions: [], values: [1, person(String(r[0])) ?? null, nhs._tag === "Valid" ? nhs.nhsNumber : null] }
+        }
+      ),
+    target: (context) =>
+      partsOf(
+        targetPages(pageSize, context, { key: ["person_id"], columns: ["nhs_number"], from: (t) => t(TargetTables.person) }),
+        (r) => ({ key: String(r[0]), dimensions: [], values: [1, String(r[0]), r[1] ?? null] })
+      )
+  }
+
+  return {
+    population,
+    weeklyCommitment,
+    serviceUsers,
+    contributions,
+    debt,
+    receipts,
+    transport,
+    safeguardingConcerns,
+    safeguardingEnquiries,
+    all: [population, weeklyCommitment, serviceUsers, contributions, debt, receipts, transport, safeguardingConcerns, safeguardingEnquiries]
   }
 }
 
-export const receipts: Figure.Figure = {
-  id: "figure.debtor-receipts",
-  description: "Money received against client invoices",
-  entity: "debtor receipt",
-  dimensions: ["method", "financial year"],
-  measures: [{ name: "amount", unit: "pence" }, { name: "receipts", unit: "count" }],
-  legacy: async (context) =>
-    (await legacyRows(context, LegacyTables.debtorReceipt, ["receipt_id", "amount", "received_date_text", "method"]))
-      .map((r) => ({ key: String(r[0]), dimensions: [(r[3] ?? none).toUpperCase(), financialYear(legacyDate(r[2]!, cutover(context)))], values: [pence(r[1]!) ?? 0, 1] })),
-  target: async (context) =>
-    (await targetRows(context, (t) => `SELECT receipt_id, amount, received_date, method FROM ${t(TargetTables.arReceipt)}`))
-      .map((r) => ({ key: String(r[0]), dimensions: [(r[3] ?? none).toUpperCase(), financialYear(r[2] ?? null)], values: [targetPence(r[1]!) ?? 0, 1] }))
-}
-
-export const transport: Figure.Figure = {
-  id: "figure.transport-charges",
-  description: "Transport charges for trips taken",
-  entity: "transport trip",
-  dimensions: ["financial year"],
-  measures: [{ name: "charges", unit: "pence" }, { name: "journeys", unit: "count" }, { name: "trips", unit: "count" }],
-  legacy: async (context) =>
-    (await legacyRows(context, LegacyTables.transportTrip, ["trip_id", "trip_date_text", "journeys", "charge_amount"]))
-      .map((r) => ({ key: String(r[0]), dimensions: [financialYear(legacyDate(r[1]!, cutover(context)))], values: [pence(r[3]!) ?? 0, r[2] === null ? 1 : Number(r[2]), 1] })),
-  target: async (context) =>
-    (await targetRows(context, (t) => `SELECT charge_id, effective_from, units, amount FROM ${t(TargetTables.clientCharge)} WHERE charge_type = 'transport_flat'`))
-      .map((r) => ({ key: String(r[0]), dimensions: [financialYear(r[1] ?? null)], values: [targetPence(r[3] ?? null) ?? 0, r[2] === null ? 0 : Number(r[2]), 1] }))
-}
-
-// ---- safeguarding and people -----------------------------------------------------------------------------------
-
-export const safeguardingConcerns: Figure.Figure = {
-  id: "figure.safeguarding-concerns",
-  description: "Safeguarding concerns, and the people they concern counted once",
-  entity: "safeguarding concern",
-  dimensions: ["financial year"],
-  measures: [{ name: "concerns", unit: "count" }, { name: "people", unit: "distinct" }],
-  legacy: async (context) => {
-    const persons = await people(context)
-    return (await legacyRows(context, LegacyTables.safeguardingConcern, ["concern_id", "client_no", "received_date_text"]))
-      .map((r) => ({ key: String(r[0]), dimensions: [financialYear(legacyDate(r[2]!, cutover(context)))], values: [1, persons.get(String(r[1])) ?? `legacy client ${r[1]}`] }))
-  },
-  target: async (context) =>
-    (await targetRows(context, (t) => `SELECT concern_id, person_id, received_date FROM ${t(TargetTables.safeguardingConcern)}`))
-      .map((r) => ({ key: String(r[0]), dimensions: [financialYear(r[2] ?? null)], values: [1, String(r[1])] }))
-}
-
-export const safeguardingEnquiries: Figure.Figure = {
-  id: "figure.safeguarding-enquiries",
-  description: "Safeguarding enquiries (section 42 and other), and the people they concern counted once",
-  entity: "safeguarding enquiry",
-  dimensions: ["enquiry type", "concluded"],
-  measures: [{ name: "enquiries", unit: "count" }, { name: "people", unit: "distinct" }],
-  legacy: async (context) => {
-    const persons = await people(context)
-    return (await legacyRows(context, LegacyTables.safeguardingEnquiry, ["enquiry_id", "client_no", "enquiry_type", "concluded_date_text"]))
-      .map((r) => ({
-        key: String(r[0]),
-        dimensions: [code("sg_enquiry_type", r[2]!), legacyDate(r[3]!, cutover(context)) === null ? "open" : "concluded"],
-        values: [1, persons.get(String(r[1])) ?? `legacy client ${r[1]}`]
-      }))
-  },
-  target: async (context) =>
-    (await targetRows(context, (t) => `SELECT enquiry_id, person_id, enquiry_type, concluded_date FROM ${t(TargetTables.safeguardingEnquiry)}`))
-      .map((r) => ({ key: String(r[0]), dimensions: [r[2] ?? none, r[3] === null ? "open" : "concluded"], values: [1, String(r[1])] }))
-}
-
-export const population: Figure.Figure = {
-  id: "figure.people",
-  description: "People: client records, people after merging and distinct NHS numbers",
-  entity: "client",
-  dimensions: [],
-  measures: [{ name: "records", unit: "count" }, { name: "people after merging", unit: "distinct" }, { name: "NHS numbers", unit: "distinct" }],
-  legacy: async (context) => {
-    const persons = await people(context)
-    return (await legacyClients(context)).map((r) => {
-      const nhs = NhsNumber.parse(r[3]!)
-      return { key: String(r[0]), dimensions: [], values: [1, persons.get(String(r[0])) ?? null, nhs._tag === "Valid" ? nhs.nhsNumber : null] }
-    })
-  },
-  target: async (context) =>
-    (await targetRows(context, (t) => `SELECT person_id, nhs_number FROM ${t(TargetTables.person)}`))
-      .map((r) => ({ key: String(r[0]), dimensions: [], values: [1, String(r[0]), r[1] ?? null] }))
-}
-
-export const all: ReadonlyArray<Figure.Figure> = [
-  population,
-  weeklyCommitment,
-  serviceUsers,
-  contributions,
-  debt,
-  receipts,
-  transport,
-  safeguardingConcerns,
-  safeguardingEnquiries
-]
+const standard = figures()
+export const population: Figure.Figure = standard.population
+export const weeklyCommitment: Figure.Figure = standard.weeklyCommitment
+export const serviceUsers: Figure.Figure = standard.serviceUsers
+export const contributions: Figure.Figure = standard.contributions
+export const debt: Figure.Figure = standard.debt
+export const receipts: Figure.Figure = standard.receipts
+export const transport: Figure.Figure = standard.transport
+export const safeguardingConcerns: Figure.Figure = standard.safeguardingConcerns
+export const safeguardingEnquiries: Figure.Figure = standard.safeguardingEnquiries
+export const all: ReadonlyArray<Figure.Figure> = standard.all
