@@ -209,6 +209,6 @@ for (const dialect of TestDatabase.dialects()) {
         assert.include(invoiceTotal!.message, `${changed.invoiceKey} → `)
         // nothing else moved: every figure finding is about the two rows changed
         for (const f of moneyFindings) assert.oneOf(f.check, ["figure.weekly-commitment", "figure.debtor-invoices"], f.message)
-      }))
+      }), 600_000)
   })
 }
