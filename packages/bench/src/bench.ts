@@ -10,10 +10,16 @@
  *   3. the table diff of the client table across two databases, 0.1 % of rows changed or missing, all columns, and of
  *      two identical copies, each divided by one in-database hash scan of both tables;
  *   4. peak RSS of the migration and of the diff, each in a process of its own;
- * and across sizes, 5. scaling: time at the larger size divided by time at the smaller (linear is the size ratio).
+ *   5. CPU of the migration's process per row of each entity step, and of the database server's processes apart;
+ *   6. the whole `handover rehearse` as a user runs it (`RehearseMeasure.ts`): the wall time of its phases (estate,
+ *      migration, reconciliation, reports), the migration's rows per second, the peak RSS of the whole command under
+ *      the heap cap users run it with, its exit code, and (reconciliation + reports) / migration;
+ * and across sizes, 7. scaling: time at the larger size divided by time at the smaller (linear is the size ratio), and
+ * the growth of each peak RSS.
  *
  * Prints a table and writes `bench/results/<date>.json`. `--quick` asserts nothing about time: it shows the
- * benchmark works. `--clients=N,M` measures other sizes.
+ * benchmark works. `--clients=N,M` measures other sizes; `--only=migration,diff,rehearse` (any of them) measures
+ * only those.
  */
 import { execFile } from "node:child_process"
 import { mkdir, writeFile } from "node:fs/promises"
@@ -26,6 +32,9 @@ import { TableDiffSql } from "@handover/reconcile"
 import { Arrays, Database, Table } from "@handover/sql"
 import * as PostgresSql from "@handover/sql/postgres/PostgresSql"
 import { LegacyTables } from "@handover/swift-to-ias"
+import type { Step } from "./Child.ts"
+import * as Phases from "./Phases.ts"
+import * as RehearseMeasure from "./RehearseMeasure.ts"
 import * as Effect from "effect/Effect"
 import pg from "pg"
 import { from as copyFrom, to as copyTo } from "pg-copy-streams"
@@ -47,7 +56,16 @@ const repeatsFor = (clients: number) =>
  * the cap makes the garbage collector keep the resident set near that instead of letting garbage grow it.
  */
 const heapCapMb = 192
-const onlyDiff = args.includes("--only=diff")
+const parts = ["migration", "diff", "rehearse"] as const
+type Part = (typeof parts)[number]
+const onlyArg = args.find((a) => a.startsWith("--only="))
+const only = onlyArg === undefined ? undefined : onlyArg.slice("--only=".length).split(",")
+const unknownPart = only?.find((p) => !(parts as ReadonlyArray<string>).includes(p))
+if (unknownPart !== undefined) {
+  process.stderr.write(`bench: --only takes ${parts.join(", ")} (comma separated), not ${unknownPart}\n`)
+  process.exit(2)
+}
+const wants = (part: Part) => only === undefined || only.includes(part)
 
 const urlOf = (database: string) => {
   const url = new URL(serverUrl)
@@ -141,7 +159,7 @@ const child = async (nodeFlags: ReadonlyArray<string>, ...argv: ReadonlyArray<st
 }
 
 interface Migration {
-  readonly steps: ReadonlyArray<{ entity: string; rows: number; ms: number; afterMs: number }>
+  readonly steps: ReadonlyArray<Step>
   readonly ms: number
   readonly maxRssMb: number
 }
@@ -153,17 +171,59 @@ interface Diff {
 }
 
 const measure = async (clients: number) => {
-  const legacyName = await estate(clients)
-  const targetName = `handover_bench_target_${clients}`
-  if (!onlyDiff) await dropDatabase(targetName)
-  await ensureDatabase(targetName)
-  const legacyUrl = urlOf(legacyName)
-  const targetUrl = urlOf(targetName)
-  return {
-    clients,
-    migration: onlyDiff ? undefined : await measureMigration(legacyUrl, targetUrl, clients),
-    diff: await measureDiff(legacyUrl, targetUrl)
+  let migration: Awaited<ReturnType<typeof measureMigration>> | undefined
+  let diff: Awaited<ReturnType<typeof measureDiff>> | undefined
+  if (wants("migration") || wants("diff")) {
+    const legacyName = await estate(clients)
+    const targetName = `handover_bench_target_${clients}`
+    if (wants("migration")) await dropDatabase(targetName)
+    await ensureDatabase(targetName)
+    const legacyUrl = urlOf(legacyName)
+    const targetUrl = urlOf(targetName)
+    if (wants("migration")) migration = await measureMigration(legacyUrl, targetUrl, clients)
+    if (wants("diff")) diff = await measureDiff(legacyUrl, targetUrl)
   }
+  const rehearse = wants("rehearse") ? await measureRehearse(clients) : undefined
+  return { clients, migration, diff, rehearse }
+}
+
+/**
+ * 6. `handover rehearse` on databases of its own, dropped and made fresh: the legacy one empty, so the command
+ * generates its estate. A benchmark measuring the same size elsewhere waits for this one (an advisory lock of the
+ * server), so the two never drop each other's databases.
+ */
+const measureRehearse = async (clients: number) => {
+  const legacyName = `handover_bench_rehearse_${clients}_legacy`
+  const targetName = `handover_bench_rehearse_${clients}_target`
+  return withClient(serverUrl, async (lock) => {
+    const key = `handover bench rehearse ${clients}`
+    const free = (await lock.query("SELECT pg_try_advisory_lock(hashtext($1)) AS free", [key])).rows[0].free === true
+    if (!free) {
+      process.stderr.write(`waiting for another benchmark's rehearse measure of ${clients.toLocaleString("en-GB")} clients\n`)
+      await lock.query("SELECT pg_advisory_lock(hashtext($1))", [key])
+    }
+    await dropDatabase(legacyName)
+    await dropDatabase(targetName)
+    await ensureDatabase(legacyName)
+    await ensureDatabase(targetName)
+    process.stderr.write(`handover rehearse of ${clients.toLocaleString("en-GB")} clients on ${legacyName} and ${targetName}\n`)
+    const result = await RehearseMeasure.measure({
+      root,
+      clients,
+      seed: 1,
+      legacyUrl: urlOf(legacyName),
+      targetUrl: urlOf(targetName),
+      legacyDatabase: legacyName,
+      targetDatabase: targetName
+    })
+    if (!result.completed) {
+      process.stderr.write(
+        `handover rehearse of ${clients.toLocaleString("en-GB")} clients did not complete: exit code ${result.exitCode ?? "none"}` +
+          `${result.signal === null ? "" : ` (${result.signal})`}; last line of standard error: ${result.lastStderrLine || "(none)"}; log in ${result.log}\n`
+      )
+    }
+    return result
+  })
 }
 
 /** 1, 2 and 4: the limit for the two measured entities, then the whole migration (each repeated; medians). */
@@ -185,6 +245,15 @@ const measureMigration = async (legacyUrl: string, targetUrl: string, clients: n
     return s.ms - s.afterMs
   }))
   const stepRows = (entity: string) => migrations[0]!.steps.find((s) => s.entity === entity)!.rows
+  /** 5. Microseconds of CPU per row read (median over the repeats), or null for a step that read none. */
+  const perRow = (entity: string, us: (s: Step) => number | null) => {
+    const values = migrations.map((m) => {
+      const s = m.steps.find((x) => x.entity === entity)!
+      const v = us(s)
+      return s.rows > 0 && v !== null ? v / s.rows : null
+    })
+    return values.some((v) => v === null) ? null : median(values as Array<number>)
+  }
   const entityRatio = (entity: string, table: string) => {
     const migration = stepRows(entity) / (loadMs(entity) / 1000)
     const limit = limits[table]!.rows / (limits[table]!.ms / 1000)
@@ -201,7 +270,15 @@ const measureMigration = async (legacyUrl: string, targetUrl: string, clients: n
     peakRssMb: Arrays.max(migrations.map((m) => m.maxRssMb)),
     heapCapMb,
     repeats,
-    steps: migrations[0]!.steps.map((s) => ({ entity: s.entity, rows: s.rows, seconds: stepMs(s.entity) / 1000, afterSeconds: s.afterMs / 1000 }))
+    steps: migrations[0]!.steps.map((s) => ({
+      entity: s.entity,
+      rows: s.rows,
+      seconds: stepMs(s.entity) / 1000,
+      afterSeconds: s.afterMs / 1000,
+      cpuUsPerRow: perRow(s.entity, (x) => x.cpuUs),
+      afterCpuUsPerRow: perRow(s.entity, (x) => x.afterCpuUs),
+      serverCpuUsPerRow: perRow(s.entity, (x) => x.serverCpuUs)
+    }))
   }
 }
 
@@ -238,37 +315,82 @@ const main = async () => {
   const results: Array<Awaited<ReturnType<typeof measure>>> = []
   for (const clients of sizes) results.push(await measure(clients))
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` }
-  const scaling = results.length < 2 ? null : {
-    sizeRatio: results[1]!.clients / results[0]!.clients,
-    migration: results[1]!.migration === undefined ? null : results[1]!.migration.wallSeconds / results[0]!.migration!.wallSeconds,
-    diff: results[1]!.diff.scatteredSeconds / results[0]!.diff.scatteredSeconds,
-    migrationMemoryGrowth: results[1]!.migration === undefined ? null : results[1]!.migration.peakRssMb / results[0]!.migration!.peakRssMb - 1,
-    diffMemoryGrowth: results[1]!.diff.peakRssMb / results[0]!.diff.peakRssMb - 1
+  const first = results[0]
+  const last = results.at(-1)
+  const ratioOf = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined || b === 0 ? null : a / b)
+  const growthOf = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined ? null : Phases.memoryGrowth(a, b))
+  const scaling = results.length < 2 || first === undefined || last === undefined ? null : {
+    sizeRatio: last.clients / first.clients,
+    migration: ratioOf(last.migration?.wallSeconds, first.migration?.wallSeconds),
+    diff: ratioOf(last.diff?.scatteredSeconds, first.diff?.scatteredSeconds),
+    rehearse: ratioOf(last.rehearse?.wallSeconds, first.rehearse?.wallSeconds),
+    migrationMemoryGrowth: growthOf(first.migration?.peakRssMb, last.migration?.peakRssMb),
+    diffMemoryGrowth: growthOf(first.diff?.peakRssMb, last.diff?.peakRssMb),
+    rehearseMemoryGrowth: growthOf(first.rehearse?.peakRssMb, last.rehearse?.peakRssMb)
   }
   const lines = ["measure                                   " + results.map((r) => `${r.clients.toLocaleString("en-GB").padStart(12)} clients`).join("") + "   target"]
   const row = (label: string, values: ReadonlyArray<string>, target: string) => lines.push(label.padEnd(42) + values.map((v) => v.padStart(20)).join("") + `   ${target}`)
   const f = (n: number | null | undefined, d = 2) => (n === null || n === undefined ? "-" : n.toFixed(d))
   const m = <A>(g: (migration: NonNullable<(typeof results)[number]["migration"]>) => A) =>
     results.map((r) => (r.migration === undefined ? undefined : g(r.migration)))
-  row("client migration / COPY pipe", m((x) => x.client.ratio).map((v) => f(v)), ">= 0.5")
-  row("package line migration / COPY pipe", m((x) => x.packageLine.ratio).map((v) => f(v)), ">= 0.5")
-  row("whole rehearsal, seconds", m((x) => x.wallSeconds).map((v) => f(v, 1)), "")
-  row("whole rehearsal, rows per second", m((x) => x.rowsPerSecond.toLocaleString("en-GB")).map((v) => v ?? "-"), "")
-  row("diff 0.1 % scattered / hash scan", results.map((r) => f(r.diff.scatteredRatio)), "< 3")
-  row("diff identical / hash scan", results.map((r) => f(r.diff.identicalRatio)), "< 2")
-  row("diff rows changed or missing / found", results.map((r) => `${r.diff.changed} / ${r.diff.found}`), "equal")
-  row(`peak RSS migration (heap cap ${heapCapMb} MB), MB`, m((x) => x.peakRssMb).map((v) => f(v, 0)), "< 300")
-  row(`peak RSS diff (heap cap ${heapCapMb} MB), MB`, results.map((r) => f(r.diff.peakRssMb, 0)), "< 300")
+  const d = <A>(g: (diff: NonNullable<(typeof results)[number]["diff"]>) => A) => results.map((r) => (r.diff === undefined ? undefined : g(r.diff)))
+  const h = <A>(g: (rehearse: RehearseMeasure.Result) => A) => results.map((r) => (r.rehearse === undefined ? undefined : g(r.rehearse)))
+  if (results.some((r) => r.migration !== undefined)) {
+    row("client migration / COPY pipe", m((x) => x.client.ratio).map((v) => f(v)), ">= 0.25")
+    row("package line migration / COPY pipe", m((x) => x.packageLine.ratio).map((v) => f(v)), ">= 0.15")
+    row("whole migration, seconds", m((x) => x.wallSeconds).map((v) => f(v, 1)), "")
+    row("whole migration, rows per second", m((x) => x.rowsPerSecond.toLocaleString("en-GB")).map((v) => v ?? "-"), "")
+    // 5. CPU per row of every step: this process, then the database server's processes for the two databases
+    const entities = results.find((r) => r.migration !== undefined)!.migration!.steps.map((s) => s.entity)
+    lines.push("CPU µs per row read, node / database server")
+    for (const entity of entities) {
+      const step = m((x) => x.steps.find((s) => s.entity === entity))
+      row(`  ${entity}`, step.map((s) => (s === undefined ? "-" : `${f(s.cpuUsPerRow, 1)} / ${f(s.serverCpuUsPerRow, 1)}`)), "")
+    }
+    row(`peak RSS migration (heap cap ${heapCapMb} MB), MB`, m((x) => x.peakRssMb).map((v) => f(v, 0)), "< 300")
+  }
+  if (results.some((r) => r.diff !== undefined)) {
+    row("diff 0.1 % scattered / hash scan", d((x) => f(x.scatteredRatio)).map((v) => v ?? "-"), "< 3")
+    row("diff identical / hash scan", d((x) => f(x.identicalRatio)).map((v) => v ?? "-"), "< 2")
+    row("diff rows changed or missing / found", d((x) => `${x.changed} / ${x.found}`).map((v) => v ?? "-"), "equal")
+    row(`peak RSS diff (heap cap ${heapCapMb} MB), MB`, d((x) => f(x.peakRssMb, 0)).map((v) => v ?? "-"), "< 300")
+  }
+  if (results.some((r) => r.rehearse !== undefined)) {
+    const cap = RehearseMeasure.heapCapMb
+    row(`handover rehearse (heap cap ${cap} MB), exit`, h((x) => x.exitCode === null ? `failed (${x.signal ?? "no exit"})` : x.completed ? String(x.exitCode) : `${x.exitCode} failed`).map((v) => v ?? "-"), "0 or 1 (gate failed)")
+    row("  phases measured from", h((x) => x.phaseSource ?? "-").map((v) => v ?? "-"), "")
+    row("  estate, seconds", h((x) => f(x.phases?.estate, 1)).map((v) => v ?? "-"), "")
+    row("  migration, seconds", h((x) => f(x.phases?.migration, 1)).map((v) => v ?? "-"), "")
+    row("  reconciliation, seconds", h((x) => f(x.phases?.reconciliation, 1)).map((v) => v ?? "-"), "")
+    row("  reports, seconds", h((x) => f(x.phases?.reports, 1)).map((v) => v ?? "-"), "")
+    // a command that stopped early ran its reconciliation and reports only until it stopped
+    const stopped = (x: RehearseMeasure.Result, v: string) => (x.completed || v === "-" ? v : `${v} (stopped)`)
+    row("  reconciliation + reports, seconds", h((x) => stopped(x, f(x.phases?.afterMigration, 1))).map((v) => v ?? "-"), "")
+    row("  whole command, seconds", h((x) => f(x.wallSeconds, 1)).map((v) => v ?? "-"), "")
+    row("  migration, rows per second", h((x) => x.migrationRowsPerSecond?.toLocaleString("en-GB") ?? "-").map((v) => v ?? "-"), "")
+    row("  (reconciliation + reports) / migration", h((x) => stopped(x, f(x.afterMigrationRatio))).map((v) => v ?? "-"), `<= ${Phases.targets.afterMigrationRatio}`)
+    row(`  peak RSS, MB`, h((x) => f(x.peakRssMb, 0)).map((v) => v ?? "-"), `<= ${Phases.targets.peakRssMb} at 1,000,000; <= +${Phases.targets.memoryGrowth * 100} % of 100,000`)
+    row("  database server CPU, seconds", h((x) => f(x.serverCpuSeconds, 1)).map((v) => v ?? "-"), "")
+  }
   if (scaling !== null) {
     const pct = (x: number | null) => (x === null ? "-" : `${f(x * 100, 0)} %`)
-    lines.push(`scaling ${scaling.sizeRatio}x clients: migration ${f(scaling.migration)}x, diff ${f(scaling.diff)}x (linear ${scaling.sizeRatio}); ` +
-      `memory growth migration ${pct(scaling.migrationMemoryGrowth)}, diff ${pct(scaling.diffMemoryGrowth)} (target <= 20 %)`)
+    lines.push(`scaling ${scaling.sizeRatio}x clients: migration ${f(scaling.migration)}x, diff ${f(scaling.diff)}x, rehearse ${f(scaling.rehearse)}x (linear ${scaling.sizeRatio}); ` +
+      `memory growth migration ${pct(scaling.migrationMemoryGrowth)}, diff ${pct(scaling.diffMemoryGrowth)}, rehearse ${pct(scaling.rehearseMemoryGrowth)} (target <= 20 %)`)
+  }
+  for (const r of results) {
+    const x = r.rehearse
+    if (x === undefined) continue
+    lines.push(
+      `handover rehearse, ${r.clients.toLocaleString("en-GB")} clients: ${x.completed ? "completed" : "FAILED"}, exit code ${x.exitCode ?? "none"}` +
+        `${x.signal === null ? "" : ` (${x.signal})`}; peak RSS by ${x.rssMethod}; last line of standard error: ${x.lastStderrLine || "(none)"}`
+    )
+    if (x.phaseSource === "progress lines") lines.push(`  (the command printed no phases: measured from its progress lines, reconciliation and reports together)`)
   }
   process.stdout.write(`${lines.join("\n")}\n`)
   const directory = path.join(root, "bench", "results", quick ? "tmp" : "")
   await mkdir(directory, { recursive: true })
-  const file = path.join(directory, `${new Date().toISOString().slice(0, 10)}${quick ? "-quick" : ""}${onlyDiff ? "-diff" : ""}.json`)
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, results, scaling }, null, 2) + "\n")
+  const file = path.join(directory, `${new Date().toISOString().slice(0, 10)}${quick ? "-quick" : ""}${only === undefined ? "" : `-${only.join("-")}`}.json`)
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), machine, quick, only: only ?? null, results, scaling }, null, 2) + "\n")
   process.stdout.write(`written ${path.relative(root, file)}\n`)
 }
 

@@ -49,8 +49,11 @@ const pad = (n: number, width: number) => String(n).padStart(width, "0")
 
 const iso = (y: number, m: number, d: number) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`
 
+/** The days of each month in a leap year (February's 29th is checked against the year apart). */
+const daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 const isCalendarDate = (y: number, m: number, d: number) =>
-  m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(2000, m, 0)).getUTCDate() &&
+  m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth[m - 1]! &&
   (m !== 2 || d !== 29 || (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)))
 
 const DAY = 86_400_000

@@ -13,8 +13,46 @@ export type Parsed<A> = { readonly ok: A } | { readonly error: string }
 
 const isBlank = (text: string | null): text is null => text === null || text.trim() === ""
 
+/** What a text reader gives when it cannot decide a value on its own: the Schema then decides, with its own message. */
+export const undecided: unique symbol = Symbol.for("@handover/core/LegacyText/undecided")
+
+/**
+ * Reads one text value straight to the value its codec decodes it to, or `undecided`. A row whose every value a
+ * reader decides needs no pass through the Schema (see `Decode.decoder`); any other row goes through it whole.
+ */
+export type TextReader = (text: string | null | undefined) => unknown
+
+const readers = new WeakMap<object, TextReader>()
+
+/** The text reader of a codec made by `fromText` or `fromOptionalText`, if there is one. */
+export const textReaderOf = (codec: object): TextReader | undefined => readers.get(codec)
+
+/**
+ * The check the decoded value must pass on its way out of the codec, or `undefined` when the codec would change it
+ * further (a transformation of its own): then no reader is kept, and the Schema decides every value.
+ */
+const checkOf = <A>(to: Schema.Codec<A>): ((value: unknown) => boolean) | undefined => {
+  if (to.ast.encoding !== undefined) return undefined
+  if (to.ast.checks === undefined) return () => true
+  const is = Schema.is(to as Schema.Codec<A, unknown>)
+  return (value) => is(value)
+}
+
 /** A codec from required text to `A`, by a parse function. */
-export const fromText = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) =>
+export const fromText = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) => {
+  const codec = fromTextCodec(to, parse, show)
+  const check = checkOf(to)
+  if (check !== undefined) {
+    readers.set(codec, (text) => {
+      if (typeof text !== "string") return undecided
+      const result = parse(text)
+      return "ok" in result && check(result.ok) ? result.ok : undecided
+    })
+  }
+  return codec
+}
+
+const fromTextCodec = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) =>
   Schema.String.pipe(
     Schema.decodeTo(to, {
       decode: SchemaGetter.transformEffect((text: string, options) => {
@@ -28,7 +66,22 @@ export const fromText = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed
   )
 
 /** A codec from text that may be NULL or blank (both decode to `null`) to `A | null`. */
-export const fromOptionalText = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) =>
+export const fromOptionalText = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) => {
+  const codec = fromOptionalTextCodec(to, parse, show)
+  const check = checkOf(to)
+  if (check !== undefined) {
+    readers.set(codec, (text) => {
+      if (text === null) return null
+      if (typeof text !== "string") return undecided
+      if (isBlank(text)) return null
+      const result = parse(text)
+      return "ok" in result && check(result.ok) ? result.ok : undecided
+    })
+  }
+  return codec
+}
+
+const fromOptionalTextCodec = <A>(to: Schema.Codec<A>, parse: (text: string) => Parsed<A>, show: (value: A) => string) =>
   Schema.NullOr(Schema.String).pipe(
     Schema.decodeTo(Schema.NullOr(to), {
       decode: SchemaGetter.transformEffect((text: string | null, options) => {

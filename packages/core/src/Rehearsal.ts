@@ -3,7 +3,7 @@
  * batch committed with its checkpoint, each step closed by the conservation law. A rehearsal that stopped part way
  * resumes from its checkpoints; a new one replaces the previous load.
  */
-import { ControlSchema, Driver, Names, Retry, Table, type Database, type SqlDialect } from "@handover/sql"
+import { ControlSchema, Driver, Names, Retry, SqlDialect, Table, type Database } from "@handover/sql"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -460,14 +460,25 @@ const remapQuarantined = Effect.fnUntraced(function*(
   let total = counts
   for (let changedInPass = -1; changedInPass !== 0;) {
     changedInPass = 0
-    const quarantined = yield* target.use(`read the quarantine of ${step.entity}`, (d) =>
-      d.queryText(
-        `SELECT legacy_key, raw_row FROM ${d.dialect.qualify(ledger.tables.quarantine)} WHERE run_id = ${d.dialect.placeholder(1)} ` +
-          `AND entity = ${d.dialect.placeholder(2)} AND stage = 'transform' ORDER BY legacy_key`,
-        [runId, step.entity]
-      ))
-    for (let i = 0; i < quarantined.length; i += Driver.inListSize) {
-      const part = quarantined.slice(i, i + Driver.inListSize)
+    // the quarantine is read a page at a time in key order, each page starting after the last key of the one before,
+    // so that memory holds one page however many rows wait there; a page's rows that change leave the quarantine
+    // before the next page is read, which starts after them all the same
+    let after: string | undefined
+    for (;;) {
+      const from = after
+      const part = yield* target.use(`read the quarantine of ${step.entity}`, (d) => {
+        const condition = from === undefined
+          ? undefined
+          : SqlDialect.keysetCondition(["legacy_key"], d.dialect.quoteIdentifier, d.dialect.placeholder, [from], 3)
+        return d.queryText(
+          `SELECT ${d.dialect.top(Driver.inListSize)}legacy_key, raw_row FROM ${d.dialect.qualify(ledger.tables.quarantine)} ` +
+            `WHERE run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)} AND stage = 'transform'` +
+            `${condition === undefined ? "" : ` AND (${condition.sql})`} ORDER BY legacy_key${d.dialect.limit(Driver.inListSize)}`,
+          condition === undefined ? [runId, step.entity] : [runId, step.entity, ...condition.params]
+        )
+      })
+      if (part.length === 0) break
+      after = String(part[part.length - 1]![0])
       const texts = part.map((q) => JSON.parse(String(q[1])) as LegacyText)
       const rows = texts.map((t) => step.source.columns.map((c) => t[c] ?? null))
       const decodedRows = texts.map(prepared.decode)
