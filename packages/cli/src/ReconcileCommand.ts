@@ -24,15 +24,23 @@ export interface Options {
 }
 
 /** Reconciles a run with every check the pipeline has. */
-export const reconcileRun = (options: Omit<Options, "legacyUrl" | "targetUrl" | "json" | "holding">) => {
+export const reconcileRun = (
+  options: Omit<Options, "legacyUrl" | "targetUrl" | "json" | "holding"> & { readonly onStage?: Reconcile.Options["onStage"] }
+) => {
   const selected = Pipelines.select(options.pipeline, options.cutoverDate)
   return Reconcile.run(selected.pipeline, {
     rehearsal: options.rehearsal,
     runId: options.runId,
+    onStage: options.onStage,
     targetSchema: selected.targetSchema,
     parameters: selected.parameters,
     ...(options.pipeline === "swift-to-ias" ? { checks: BusinessChecks.all, figures: HeadlineFigures.all } : {})
   })
+}
+
+/** Each stage of a reconciliation as it ends, one line on standard error, as the migration's progress lines. */
+export const stageLine = (stage: { readonly name: string; readonly seconds: number }) => {
+  process.stderr.write(`reconciled ${stage.name} in ${stage.seconds.toFixed(1)} s\n`)
 }
 
 /**
@@ -59,7 +67,7 @@ export const printResult = (result: Reconcile.Result, json: boolean) =>
 
 export const reconcile = (options: Options) =>
   Effect.gen(function*() {
-    const result = yield* reconcileRun(options)
+    const result = yield* reconcileRun({ ...options, onStage: options.json ? undefined : stageLine })
     yield* printResult(result, options.json)
     return result
   }).pipe(Effect.provide(Databases.layer({ legacy: options.legacyUrl, target: options.targetUrl }, options.holding)))

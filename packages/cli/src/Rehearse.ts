@@ -11,7 +11,7 @@ import * as CodeVersion from "./CodeVersion.ts"
 import * as Pipelines from "./Pipelines.ts"
 import type { PipelineName } from "./Pipelines.ts"
 import * as Progress from "./Progress.ts"
-import { printResult, reconcileRun } from "./ReconcileCommand.ts"
+import { printResult, reconcileRun, stageLine } from "./ReconcileCommand.ts"
 import * as ReportCommand from "./ReportCommand.ts"
 
 /** The version of the command, recorded with every run. */
@@ -110,6 +110,7 @@ export const rehearse = (options: Options) =>
     }
     // wall time of each phase, in seconds, for the final JSON line (a benchmark reads them)
     const phases = { estate: 0, migration: 0, reconciliation: 0, reports: 0 }
+    const stages: Array<{ readonly name: string; readonly seconds: number }> = []
     const timed = <A, E, R>(phase: keyof typeof phases, effect: Effect.Effect<A, E, R>) =>
       Effect.gen(function*() {
         const started = performance.now()
@@ -145,7 +146,16 @@ export const rehearse = (options: Options) =>
     }
     const reconciled = yield* timed(
       "reconciliation",
-      reconcileRun({ pipeline: options.pipeline, rehearsal: options.rehearsal, runId: result.runId, cutoverDate: options.cutoverDate })
+      reconcileRun({
+        pipeline: options.pipeline,
+        rehearsal: options.rehearsal,
+        runId: result.runId,
+        cutoverDate: options.cutoverDate,
+        onStage: (stage) => {
+          stages.push({ name: stage.name, seconds: Math.round(stage.seconds * 1000) / 1000 })
+          if (Progress.modeFor(options.json, options.progress) !== "none") stageLine(stage)
+        }
+      })
     )
     if (!options.json) yield* printResult(reconciled, false)
     const reported = yield* timed("reports", ReportCommand.report({
@@ -164,7 +174,8 @@ export const rehearse = (options: Options) =>
         gates: reported.gates,
         groundTruth: reported.truth ?? null,
         reports: reported.written.directory,
-        phases
+        phases,
+        reconciliationStages: stages
       }))
     }
     if (!reported.passed && options.enforceGates) {

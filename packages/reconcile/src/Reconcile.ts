@@ -41,6 +41,8 @@ export interface Options {
   readonly parameters?: Readonly<Record<string, string>>
   /** The day acceptances are checked against (`yyyy-mm-dd`); today by default. */
   readonly today?: string
+  /** Hears each stage of the reconciliation end (a check, a figure, the recording), with its wall time. */
+  readonly onStage?: ((stage: { readonly name: string; readonly seconds: number }) => void) | undefined
 }
 
 export interface CheckSummary {
@@ -74,12 +76,19 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
         return yield* new ReconcileError({ message: `no completed run of ${pipeline.name} in rehearsal series ${options.rehearsal} to reconcile` })
       }
     }
+    const stage = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
+      Effect.gen(function*() {
+        const started = performance.now()
+        const out = yield* effect
+        options.onStage?.({ name, seconds: (performance.now() - started) / 1000 })
+        return out
+      })
     // what a reconciliation of this run killed before it recorded left behind goes first
     yield* FindingsLedger.clearStaging(target, controlSchema, runId)
     const staging = FindingsLedger.staging(target.driver, controlSchema, runId)
-    yield* StructureCheck.run(target, pipeline, options.targetSchema, staging.emit)
-    yield* CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }, staging.emit)
-    yield* RecordCheck.run(pipeline, { ...options, runId, controlSchema }, staging.emit)
+    yield* stage("structure", StructureCheck.run(target, pipeline, options.targetSchema, staging.emit))
+    yield* stage("counts", CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }, staging.emit))
+    yield* stage("records", RecordCheck.run(pipeline, { ...options, runId, controlSchema }, staging.emit))
     const context: CheckContext = {
       runId,
       legacy: legacy.driver,
@@ -90,20 +99,20 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       parameters: options.parameters ?? {}
     }
     for (const figure of options.figures ?? []) {
-      yield* target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, staging.emit))
+      yield* stage(figure.id, target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, staging.emit)))
     }
     for (const check of options.checks ?? []) {
-      yield* target.use(`check ${check.id}`, async () => {
+      yield* stage(check.id, target.use(`check ${check.id}`, async () => {
         for await (const page of check.run(context)) await staging.emit(page)
-      })
+      }))
     }
     yield* target.use("record findings", () => staging.flush())
-    const recorded = yield* FindingsLedger.record(target, controlSchema, {
+    const recorded = yield* stage("ledger", FindingsLedger.record(target, controlSchema, {
       runId,
       rehearsal: options.rehearsal,
       pipeline: pipeline.name,
       today: options.today ?? new Date().toISOString().slice(0, 10)
-    })
+    }))
     const checks = yield* FindingsLedger.checkCounts(target, controlSchema, runId)
     const figureLines = yield* target.use("count figure lines", async (d) => {
       const [row] = await d.queryText(

@@ -128,7 +128,7 @@ const checkStep = (
       columns: step.source.columns,
       key: step.source.key,
       after: undefined,
-      batchSize: options.batchSize ?? 1000,
+      batchSize: options.batchSize ?? 5000,
       mode: "auto"
     }).pipe(
       Stream.runForEach((rows) =>

@@ -4,7 +4,9 @@
  * check's findings are the same multiset as the earlier implementation's (kept in `oracle/` for this comparison), at
  * page sizes small enough that every person's and every provider's lines are split across keyset pages; and the CLD
  * return is the same multiset of rows. Lines added to the target by fast-check (ties, open ends, lines without a
- * component, re-keyed lines, provider transfers, rates of several years) hold the ordered passes to the same.
+ * component, re-keyed lines, provider transfers, rates of several years) hold the ordered passes to the same, and
+ * rows of people the target has no person row for (ids sorting anywhere among the people's) hold the CLD return to
+ * the same. Every read sorted into a scratch table drops it, whether read to the end or left after a page.
  */
 import { assert, layer } from "@effect/vitest"
 import { Databases, Rehearsal } from "@handover/core"
@@ -204,6 +206,40 @@ const addLines = async (d: Driver.Driver, lines: ReadonlyArray<ExtraLine>) => {
   }
 }
 
+/** The scratch tables of sorted reads left in the control schema. */
+const scratchTables = (d: Driver.Driver) =>
+  d.queryText(`SELECT table_name FROM information_schema.tables WHERE table_schema = ${d.dialect.placeholder(1)} AND table_name LIKE 'sorted%'`, [controlSchema])
+
+/**
+ * Rows of people the target has no person row for (a service event, an address and a financial assessment each),
+ * with ids that sort before every person, after every one, or between two: the CLD return leaves them out.
+ */
+const addStrays = async (d: Driver.Driver, where: ReadonlyArray<"first" | "last" | "between">) => {
+  const t = (table: Table.Table) => Table.inSchema(table, targetSchema)
+  const [first] = await d.queryText(`SELECT MIN(person_id) FROM ${d.dialect.qualify(t(TargetTables.person))}`)
+  const [plan] = await d.queryText(`SELECT care_plan_id FROM ${d.dialect.qualify(t(TargetTables.carePlan))} ORDER BY care_plan_id`)
+  // an id just after the first person's, before the second's: its last character raised past any hex digit
+  const personOf = { first: "00000000-0000-0000-0000-000000000000", last: "ffffffff-ffff-ffff-ffff-fffffffffffz", between: `${String(first![0]).slice(0, 35)}z` }
+  const id = (i: number) => `00000000-0000-4000-7000-${String(i).padStart(12, "0")}`
+  const row = (table: Table.Table, values: Record<string, Driver.SqlValue>) => table.columns.map((c) => values[c.name] ?? null)
+  await d.transaction(async (c) => {
+    await c.writeRows(t(TargetTables.service), where.map((w, i) =>
+      row(TargetTables.service, {
+        service_id: id(i), person_id: personOf[w], care_plan_id: String(plan![0]), event_reference: `SVC-S${i}`, service_type: "Long Term Support",
+        event_start_date: "2025-05-01", suspended: false
+      })))
+    await c.writeRows(t(TargetTables.address), where.map((w, i) =>
+      row(TargetTables.address, { address_id: id(i), person_id: personOf[w], postcode: "ZZ1 1ZZ", postcode_status: "valid", is_primary: true })))
+    await c.writeRows(t(TargetTables.financialAssessment), where.map((w, i) =>
+      row(TargetTables.financialAssessment, { fa_id: id(i), person_id: personOf[w], capital_total: "99999.00", full_cost: true, deferred_payment: false })))
+  })
+  return async () => {
+    for (const [table, key] of [[TargetTables.service, "service_id"], [TargetTables.address, "address_id"], [TargetTables.financialAssessment, "fa_id"]] as const) {
+      await d.query(`DELETE FROM ${d.dialect.qualify(t(table))} WHERE ${key} LIKE '00000000-0000-4000-7000-%'`)
+    }
+  }
+}
+
 const orderedChecks = ["rule.overlapping-service", "rule.transfer-continuity", "rule.rate-for-year", "rule.financial-year-rekey"]
 
 for (const dialect of TestDatabase.dialects()) {
@@ -232,9 +268,40 @@ for (const dialect of TestDatabase.dialects()) {
               assert.deepStrictEqual(after.rows, before, `the CLD return at pages of ${pageSize} people`)
               if (pageSize === 7) assert.isAbove(after.pages, 10)
             }
+            // a return left after its first page leaves no scratch table behind, nor does one read to the end
+            const early = CldProjection.project(d, cldOptions(runId, 7))
+            assert.isFalse((await early.next()).done)
+            await early.return(undefined)
+            assert.deepStrictEqual(await scratchTables(d), [])
           })
         }), 600_000)
     }
+
+    it.effect("rows of people the target has no person row for: left out of the CLD return, wherever their ids sort", () =>
+      Effect.gen(function*() {
+        const db = yield* Databases.TargetDatabase
+        const runId = yield* migrate(db, 11, 40)
+        yield* db.use("compare strays", (d) =>
+          fc.assert(
+            fc.asyncProperty(
+              fc.uniqueArray(fc.constantFrom("first" as const, "last" as const, "between" as const), { minLength: 1, maxLength: 3 }),
+              fc.constantFrom(1, 2, 7),
+              async (where, pageSize) => {
+                const remove = await addStrays(d, where)
+                try {
+                  const before = sortedJson(await CldProjectionBefore.project(d, cldOptions(runId)))
+                  const after = await streamedCld(d, runId, pageSize)
+                  assert.isAbove(before.length, 10)
+                  assert.deepStrictEqual(after.rows, before, `the CLD return at pages of ${pageSize} people, strays ${where.join(", ")}`)
+                } finally {
+                  await remove()
+                }
+                assert.deepStrictEqual(await scratchTables(d), [])
+              }
+            ),
+            { numRuns: 6 }
+          ))
+      }), 600_000)
 
     it.effect("lines the estates may not have: the ordered passes give the findings they gave, their groups split across pages", () =>
       Effect.gen(function*() {

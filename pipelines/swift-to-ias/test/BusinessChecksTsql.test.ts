@@ -1,8 +1,9 @@
 /**
  * The statements the business checks and the CLD projection send to SQL Server, checked as text: SQL Server cannot
- * run here. Its date arithmetic (the day after a line ends, the days from a period's end to an invoice), its code
- * point comparison of service components, `TOP` in place of `LIMIT`, and a bit for true; and PostgreSQL's forms where
- * the dialects differ.
+ * run here. Every query stored once, sorted, in a scratch table of the control schema (SELECT INTO), read back in
+ * pages and dropped; its date arithmetic (the days from a period's end to an invoice), its code point comparison of
+ * service components and person ids, `TOP` in place of `LIMIT`, and a bit for true; and PostgreSQL's forms where the
+ * dialects differ.
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { Reconcile } from "@handover/reconcile"
@@ -12,17 +13,35 @@ import * as PostgresSql from "@handover/sql/postgres/PostgresSql"
 import * as BusinessChecks from "../src/checks/BusinessChecks.ts"
 import * as CldProjection from "../src/CldProjection.ts"
 
-/** A driver that records every statement and answers each with the rows `answer` gives (none by default). */
-const recording = (dialect: SqlDialect.SqlDialect, answer: (sql: string) => ReadonlyArray<Driver.TextRow> = () => []) => {
+/**
+ * A driver that records every statement, run through `query` or `queryText`, and answers each with the rows `answer`
+ * gives (none by default).
+ */
+const recording = (dialect: SqlDialect.SqlDialect, answer: (sql: string, statements: ReadonlyArray<string>) => ReadonlyArray<Driver.TextRow> = () => []) => {
   const statements: Array<string> = []
-  const driver = {
-    dialect,
-    queryText: async (sql: string) => {
-      statements.push(sql)
-      return answer(sql)
-    }
-  } as unknown as Driver.Driver
+  const run = async (sql: string) => {
+    statements.push(sql)
+    return answer(sql, statements)
+  }
+  const driver = { dialect, queryText: run, query: async (sql: string) => (await run(sql), []) } as unknown as Driver.Driver
   return { driver, statements }
+}
+
+/** The scratch tables a statement stores a sorted query in, reads a page of, or drops. */
+const scratch = /(?:\[handover\]\.\[|"handover"\.")(sorted_[0-9a-f]{16})/
+
+/** Each query is stored once sorted in a scratch table of the control schema, read back in pages, then dropped. */
+const assertSortedOnce = (statements: ReadonlyArray<string>, where: string) => {
+  const stored = statements.filter((sql) => /^(SELECT \* INTO|CREATE UNLOGGED TABLE)/.test(sql)).map((sql) => scratch.exec(sql)?.[1])
+  const dropped = statements.filter((sql) => sql.startsWith("DROP TABLE IF EXISTS")).map((sql) => scratch.exec(sql)?.[1])
+  assert.isAbove(stored.length, 0, where)
+  assert.notInclude(stored, undefined, where)
+  assert.deepStrictEqual([...dropped].sort(), [...stored].sort(), `${where}: every scratch table dropped`)
+  for (const sql of statements) {
+    const table = scratch.exec(sql)?.[1]
+    assert.isDefined(table, `${where}: a statement that reads the target itself: ${sql}`)
+    assert.include(stored, table, where)
+  }
 }
 
 const statementsOf = async (dialect: SqlDialect.SqlDialect) => {
@@ -40,24 +59,26 @@ const statementsOf = async (dialect: SqlDialect.SqlDialect) => {
   for (const check of BusinessChecks.checks({ pageSize: 250 })) {
     const from = statements.length
     for await (const _ of check.run(context)) assert.fail(`${check.id} found something in an empty target`)
-    byCheck[check.id] = statements.slice(from)
+    byCheck[check.id] = statements.slice(from).filter((sql) => !sql.startsWith("SELECT team_code"))
   }
   return byCheck
 }
 
 describe("the business checks' statements", () => {
-  it("on SQL Server: DATEADD and DATEDIFF, components compared by code point, TOP and no LIMIT", async () => {
+  it("on SQL Server: stored sorted by SELECT INTO, DATEDIFF, components compared by code point, TOP and no LIMIT", async () => {
     const byCheck = await statementsOf(MssqlSql.dialect)
     const rate = byCheck["rule.rate-for-year"]!.join("\n")
-    assert.include(rate, "s2.event_start_date = DATEADD(day, 1, s.event_end_date)")
-    assert.include(rate, "COALESCE(s2.service_component, c2.element_type, c2.unit_type, 'null') COLLATE Latin1_General_BIN2 = " +
-      "COALESCE(s.service_component, c.element_type, c.unit_type, 'null') COLLATE Latin1_General_BIN2")
-    assert.include(rate, "ORDER BY s.provider_id, COALESCE(s.service_component, c.element_type, c.unit_type, 'null') COLLATE Latin1_General_BIN2, s.service_id, c.cpli_id")
+    assert.include(rate,
+      "ROW_NUMBER() OVER (ORDER BY s.provider_id, COALESCE(s.service_component, c.element_type, c.unit_type, 'null') COLLATE Latin1_General_BIN2, s.service_id, c.cpli_id)")
     assert.include(byCheck["rule.late-client-invoice"]!.join("\n"), "DATEDIFF(day, i.period_to, i.raised_date) > 91")
     for (const [id, statements] of Object.entries(byCheck)) {
+      assertSortedOnce(statements, id)
       for (const sql of statements) {
-        if (sql.startsWith("SELECT team_code")) continue
-        assert.match(sql, /^SELECT TOP \(250\) /, `${id}: ${sql}`)
+        if (sql.startsWith("SELECT * INTO")) {
+          assert.match(sql, /^SELECT \* INTO \[handover\]\.\[sorted_[0-9a-f]{16}\] FROM \(SELECT ROW_NUMBER\(\) OVER \(ORDER BY /, id)
+        } else if (sql.startsWith("SELECT")) {
+          assert.match(sql, /^SELECT TOP \(250\) \[n\], /, `${id}: ${sql}`)
+        } else assert.match(sql, /^(ALTER TABLE|DROP TABLE IF EXISTS) \[handover\]\.\[sorted_/, `${id}: ${sql}`)
         assert.notInclude(sql, "LIMIT", id)
         assert.notMatch(sql, /\$\d/, `${id}: PostgreSQL placeholders`)
         assert.notInclude(sql, "+ 1", id)
@@ -68,39 +89,65 @@ describe("the business checks' statements", () => {
       "LEFT JOIN [handover].[xref] x ON x.run_id = @1 AND x.entity = 'package line' AND x.target_key = s.service_id AND x.outcome = 'loaded'")
   })
 
-  it("on PostgreSQL: date arithmetic on dates, LIMIT", async () => {
+  it("on PostgreSQL: stored sorted in an unlogged table, date arithmetic on dates, LIMIT", async () => {
     const byCheck = await statementsOf(PostgresSql.make("postgres"))
-    const rate = byCheck["rule.rate-for-year"]!.join("\n")
-    assert.include(rate, "s2.event_start_date = s.event_end_date + 1")
-    assert.notInclude(rate, "COLLATE")
+    assert.notInclude(byCheck["rule.rate-for-year"]!.join("\n"), "COLLATE")
     assert.include(byCheck["rule.late-client-invoice"]!.join("\n"), "(i.raised_date - i.period_to) > 91")
-    for (const statements of Object.values(byCheck)) for (const sql of statements) if (!sql.startsWith("SELECT team_code")) assert.match(sql, /LIMIT 250$/)
+    for (const [id, statements] of Object.entries(byCheck)) {
+      assertSortedOnce(statements, id)
+      for (const sql of statements) {
+        if (sql.startsWith("CREATE")) assert.match(sql, /^CREATE UNLOGGED TABLE "handover"\."sorted_[0-9a-f]{16}" AS SELECT ROW_NUMBER\(\) OVER \(ORDER BY /, id)
+        else if (sql.startsWith("SELECT")) assert.match(sql, /LIMIT 250$/, id)
+      }
+    }
   })
 })
 
 describe("the CLD projection's statements", () => {
-  const person = (sql: string): ReadonlyArray<Driver.TextRow> =>
-    sql.includes("p.person_id") && !sql.includes("p.person_id >") ? [["P1", ...Array.from({ length: 12 }, () => null), "0"]] : []
-
-  it("on SQL Server: a page of people, then their rows by the range of their ids, a bit for true", async () => {
-    const { driver, statements } = recording(MssqlSql.dialect, person)
+  /** Answers the page read of the people's scratch table with one person; every other read is empty. */
+  const onePerson = (sql: string, statements: ReadonlyArray<string>): ReadonlyArray<Driver.TextRow> => {
+    const stored = statements.find((s) => /^(SELECT \* INTO|CREATE)/.test(s) && /las_person\W* p\b/.test(s))
+    const people = stored === undefined ? undefined : scratch.exec(stored)?.[1]
+    const table = scratch.exec(sql)?.[1]
+    return sql.startsWith("SELECT") && table !== undefined && table === people && !sql.includes(" > ")
+      ? [["1", "P1", ...Array.from({ length: 12 }, () => null)]]
+      : []
+  }
+  const project = async (dialect: SqlDialect.SqlDialect) => {
+    const { driver, statements } = recording(dialect, onePerson)
     for await (const _ of CldProjection.project(driver, {
       runId: "run-1", targetSchema: "ias", controlSchema: "handover", laCode: "999", periodStart: "2025-04-01", periodEnd: "2026-03-31", pageSize: 40
     })) assert.fail("no events, no rows")
-    assert.match(statements[0]!, /^SELECT TOP \(40\) p\.person_id, /)
-    assert.include(statements[0]!, "x.target_key = p.person_id")
-    assert.include(statements.join("\n"), "is_unpaid_carer = 1 AND person_id >= @1 AND person_id <= @2")
-    assert.include(statements.join("\n"), "e.person_id >= @1 AND e.person_id <= @2")
+    return statements
+  }
+  const tables = ["las_person", "las_address", "las_person_relationship", "cc_financial_assessment", "las_request", "las_assessment", "las_review", "las_service"]
+
+  it("on SQL Server: each table stored once sorted by person id compared by code point, flags through the xref's key, a bit for true", async () => {
+    const statements = await project(MssqlSql.dialect)
+    assertSortedOnce(statements, "the CLD projection")
+    const stored = statements.filter((sql) => sql.startsWith("SELECT * INTO"))
+    // one sorted read of each table (the flags read touches several by their primary keys)
+    for (const table of tables) assert.strictEqual(stored.filter((sql) => sql.includes(`[ias].[${table}] `) && !sql.includes("[handover].[flag]")).length, 1, table)
+    assert.include(stored.join("\n"), "ROW_NUMBER() OVER (ORDER BY p.person_id COLLATE Latin1_General_BIN2)")
+    assert.include(stored.join("\n"), "ROW_NUMBER() OVER (ORDER BY e.person_id COLLATE Latin1_General_BIN2, e.service_id)")
+    const flags = stored.find((sql) => sql.includes("[handover].[flag]"))!
+    for (const [table, id] of [["las_person", "person_id"], ["las_address", "address_id"], ["las_request", "request_id"], ["las_service", "service_id"]]) {
+      assert.include(flags, `[handover].[flag] f JOIN [handover].[xref] x ON x.run_id = f.run_id AND x.entity = f.entity AND x.legacy_key = f.legacy_key JOIN [ias].[${table}] e ON e.${id} = x.target_key`)
+    }
+    assert.include(stored.join("\n"), "is_unpaid_carer = 1")
+    // no read of a range of person ids, which no index serves
+    assert.notMatch(statements.join("\n"), /person_id (>=|<=)/)
+    // the people read back in pages of 40
+    assert.isTrue(statements.some((sql) => sql.startsWith("SELECT TOP (40) [n], [c0], ")))
     for (const sql of statements) assert.notInclude(sql, "LIMIT")
     assert.isFalse(statements.join("\n").includes("TRUE"))
   })
 
-  it("on PostgreSQL: booleans as TRUE", async () => {
-    const { driver, statements } = recording(PostgresSql.make("postgres"), person)
-    for await (const _ of CldProjection.project(driver, {
-      runId: "run-1", targetSchema: "ias", controlSchema: "handover", laCode: "999", periodStart: "2025-04-01", periodEnd: "2026-03-31", pageSize: 40
-    })) assert.fail("no events, no rows")
-    assert.include(statements.join("\n"), "is_unpaid_carer = TRUE AND person_id >= $1 AND person_id <= $2")
-    assert.match(statements[0]!, /LIMIT 40$/)
+  it("on PostgreSQL: person ids compared in the C collation, booleans as TRUE", async () => {
+    const statements = await project(PostgresSql.make("postgres"))
+    assertSortedOnce(statements, "the CLD projection")
+    assert.include(statements.join("\n"), `ROW_NUMBER() OVER (ORDER BY p.person_id COLLATE "C")`)
+    assert.include(statements.join("\n"), "is_unpaid_carer = TRUE")
+    assert.isTrue(statements.some((sql) => /^SELECT "n", "c0", .* LIMIT 40$/.test(sql)))
   })
 })

@@ -5,9 +5,14 @@
  * receipts larger than their invoice. Each finding names the legacy row through the xref.
  *
  * Every check runs in memory that does not grow with the estate. A check that a single row (or a row grouped in the
- * database) can decide is one query, read in keyset pages, each row joined to the xref for its legacy key. A rule that
- * compares lines with one another reads the lines in the order of the group it compares them within (a person, or a
- * provider and service component), holds one group at a time, and gives its findings a page at a time.
+ * database) can decide is one query, each row joined to the xref for its legacy key. A rule that compares lines with
+ * one another reads the lines in the order of the group it compares them within (a person, or a provider and service
+ * component), holds one group at a time, and gives its findings a page at a time.
+ *
+ * Every query runs once: its rows are numbered in key order into a scratch table of the control schema and read back
+ * in pages by that number (`Driver.sortedPages`). None of them could be read in keyset pages straight off the target:
+ * the xref has no index by target key, the lines of a person or a provider are not in the order of any index, and a
+ * grouped query would be grouped again for every page, so that each page would scan or hash whole tables.
  */
 import { Money } from "@handover/core"
 import type { Reconcile } from "@handover/reconcile"
@@ -43,10 +48,6 @@ const legacyKeyJoin = (context: Context, alias: string, entity: string, targetKe
   `LEFT JOIN ${context.target.dialect.qualify(ControlSchema.tables(context.controlSchema).xref)} ${alias} ` +
   `ON ${alias}.run_id = ${run} AND ${alias}.entity = ${literal(entity)} AND ${alias}.target_key = ${targetKey} AND ${alias}.outcome = 'loaded'`
 
-/** The day after a date column. */
-export const nextDay = (context: Pick<Context, "target">, column: string) =>
-  context.target.dialect.name === "mssql" ? `DATEADD(day, 1, ${column})` : `${column} + 1`
-
 /** Days from one date column to a later one. */
 export const daysBetween = (context: Pick<Context, "target">, from: string, to: string) =>
   context.target.dialect.name === "mssql" ? `DATEDIFF(day, ${from}, ${to})` : `(${to} - ${from})`
@@ -77,13 +78,17 @@ const finding = (check: string, entity: string, legacyKey: string | null | undef
     message
   })
 
-/** The findings rows give, one keyset page of rows after another; pages with none are not given. */
+/** The rows of a query in pages, in key order: the query run once into a scratch table of the control schema. */
+const pagesOf = (context: Context, query: Driver.KeysetQuery) =>
+  Driver.sortedPages(context.target, { ...query, scratchSchema: context.controlSchema })
+
+/** The findings rows give, one page of rows after another; pages with none are not given. */
 async function* findingPages(
   context: Context,
   query: Driver.KeysetQuery,
   findingsOf: (row: Driver.TextRow) => ReadonlyArray<Finding.Finding>
 ): AsyncGenerator<ReadonlyArray<Finding.Finding>> {
-  for await (const page of Driver.keysetPages(context.target, query)) {
+  for await (const page of pagesOf(context, query)) {
     const out: Array<Finding.Finding> = []
     for (const row of page) for (const f of findingsOf(row)) out.push(f)
     if (out.length > 0) yield out
@@ -164,7 +169,7 @@ interface Line {
 const linesByPerson = (context: Context, pageSize: number): AsyncIterable<ReadonlyArray<Line>> =>
   groupsInOrder(
     (async function*() {
-      for await (const page of Driver.keysetPages(context.target, {
+      for await (const page of pagesOf(context, {
         key: ["s.person_id", "s.service_id", "c.cpli_id"],
         columns: [
           "COALESCE(s.service_component, c.element_type, c.unit_type)", "s.provider_id", "s.event_start_date", "s.event_end_date",
@@ -258,6 +263,8 @@ const financialYearRekey = (options: Options): Reconcile.Check => ({
 
 interface RatedLine {
   readonly serviceId: string
+  readonly person: string
+  readonly start: string
   readonly provider: string
   readonly component: string
   readonly end: string | null
@@ -273,18 +280,14 @@ const rateForYear = (options: Options): Reconcile.Check => ({
     const cutover = context.parameters.cutoverDate ?? "2026-03-31"
     const component = (s: string, c: string) => componentKey(context, s, c)
     const rated = (c: string) => `${c}.element_kind = 'core' AND ${c}.unit_rate IS NOT NULL AND ${c}.unit_rate > 0`
-    // the core lines with a rate and a provider, but for a line followed the next day by an identical line (re-keyed
-    // on 1 April): that one carries the later year's rate
+    // the core lines with a rate and a provider, in the order of their provider and service component
     const lines = (async function*() {
-      for await (const page of Driver.keysetPages(context.target, {
+      for await (const page of pagesOf(context, {
         key: ["s.provider_id", component("s", "c"), "s.service_id", "c.cpli_id"],
-        columns: ["s.event_end_date", "c.unit_rate", "x.legacy_key"],
+        columns: ["s.event_end_date", "c.unit_rate", "x.legacy_key", "s.person_id", "s.event_start_date"],
         from: `${q(context, TargetTables.service)} s JOIN ${q(context, TargetTables.carePackageLineItem)} c ON c.service_id = s.service_id ` +
           legacyKeyJoin(context, "x", "package line", "s.service_id", context.target.dialect.placeholder(1)),
-        where: `${rated("c")} AND s.provider_id IS NOT NULL AND NOT (s.event_end_date IS NOT NULL AND EXISTS (` +
-          `SELECT 1 FROM ${q(context, TargetTables.service)} s2 JOIN ${q(context, TargetTables.carePackageLineItem)} c2 ON c2.service_id = s2.service_id ` +
-          `WHERE ${rated("c2")} AND s2.person_id = s.person_id AND s2.provider_id = s.provider_id ` +
-          `AND ${component("s2", "c2")} = ${component("s", "c")} AND s2.event_start_date = ${nextDay(context, "s.event_end_date")}))`,
+        where: `${rated("c")} AND s.provider_id IS NOT NULL`,
         params: [context.runId],
         pageSize: options.pageSize
       })) {
@@ -294,13 +297,19 @@ const rateForYear = (options: Options): Reconcile.Check => ({
           serviceId: String(r[2]),
           end: r[4] ?? null,
           rate: String(r[5]),
-          legacyKey: r[6] ?? null
+          legacyKey: r[6] ?? null,
+          person: String(r[7]),
+          start: String(r[8])
         }))
       }
     })()
     // one provider's lines of one service component at a time: as many as the lines the provider has of the service,
     // some thousands for the largest home care provider of a county
-    return inPages(groupsInOrder(lines, (l) => `${l.provider}|${l.component}`), (group) => {
+    return inPages(groupsInOrder(lines, (l) => `${l.provider}|${l.component}`), (all) => {
+      // but for a line followed the next day by one of the same person, provider and component (re-keyed on 1 April):
+      // that one carries the later year's rate
+      const starts = new Set(all.map((l) => `${l.person}|${days(l.start)}`))
+      const group = all.filter((l) => l.end === null || !starts.has(`${l.person}|${days(l.end) + 1}`))
       if (group.length < 2) return []
       const list = group.map((line) => {
         const year = financialYear(line.end === null || line.end > cutover ? cutover : line.end)
