@@ -98,14 +98,14 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       controlSchema,
       parameters: options.parameters ?? {}
     }
-    for (const figure of options.figures ?? []) {
-      yield* stage(figure.id, target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, staging.emit)))
-    }
-    for (const check of options.checks ?? []) {
-      yield* stage(check.id, target.use(`check ${check.id}`, async () => {
+    // figures and checks two at a time: each reads and writes only what is its own (a figure's parts and lines carry
+    // its id), and while one waits on a database the other works
+    yield* Effect.forEach(options.figures ?? [], (figure) =>
+      stage(figure.id, target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, staging.emit))), { concurrency: 2, discard: true })
+    yield* Effect.forEach(options.checks ?? [], (check) =>
+      stage(check.id, target.use(`check ${check.id}`, async () => {
         for await (const page of check.run(context)) await staging.emit(page)
-      }))
-    }
+      })), { concurrency: 2, discard: true })
     yield* target.use("record findings", () => staging.flush())
     const recorded = yield* stage("ledger", FindingsLedger.record(target, controlSchema, {
       runId,

@@ -297,12 +297,17 @@ export const extraKeysQuery = (
  * Runs the record-level check of every entity step of a run; gives its findings to `emit` a batch at a time. The
  * run's `expected_key` rows are expected to be empty at the start (the reconciliation clears its staging rows).
  */
+/** Entities whose records are checked at the same time. */
+export const stepsAtOnce = 3
+
 export const run = (pipeline: Pipeline.Pipeline, options: Options, emit: Finding.Emit) =>
   Effect.gen(function*() {
     const target = yield* Databases.TargetDatabase
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
     const written: Written = { rows: 0, analyzed: 0 }
-    for (const step of pipeline.steps) yield* checkStep(pipeline, step, options, emit, written)
+    // the entities are checked a few at a time: each waits on the databases most of its time, and no entity's check
+    // reads what another's writes (its findings carry its entity, so their order across entities changes nothing)
+    yield* Effect.forEach(pipeline.steps, (step) => checkStep(pipeline, step, options, emit, written), { concurrency: stepsAtOnce, discard: true })
     if (written.rows > written.analyzed) {
       yield* target.use("refresh statistics of expected keys", async (d) => {
         for (const statement of d.dialect.analyze(ControlSchema.tables(controlSchema).expectedKey)) await d.query(statement)
