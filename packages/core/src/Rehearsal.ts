@@ -624,7 +624,7 @@ const runStep = Effect.fnUntraced(function*(
     counts = yield* remapQuarantined(target, ledger, runId, step, { placed, decode, keyPositions, mainTableOf }, options, counts, batches)
   }
   // fresh statistics, so that the lookups of later steps (and the work after this one) are planned on what was loaded
-  yield* analyse(target, `analyse ${step.entity}`, [...placed.values(), ledger.tables.xref, ledger.tables.quarantine, ledger.tables.exclusion])
+  yield* analyse(target, `analyse ${step.entity}`, [...placed.values(), ledger.tables.xref, ledger.tables.quarantine, ledger.tables.exclusion, ledger.tables.flag])
 
   // the conservation law, checked against what the databases hold, not only against the running counters
   const sourceRows = yield* Source.count(legacy, sourceTable)
