@@ -406,7 +406,11 @@ export async function* linePages(
   ) yield page.map(lineOf)
 }
 
-const lineOf = (r: ReadonlyArray<string | null>): Line => ({
+/** The columns of a stored figure line, in the order `lineOf` reads them. */
+export const lineColumns = "figure_id, dimension, dimension_value, measure, unit, source_value, excluded_value, explained_value, expected_value, target_value, variance, rows_behind"
+
+/** A stored figure line, read as text in the order of `lineColumns`. */
+export const lineOf = (r: ReadonlyArray<string | null>): Line => ({
   figure: String(r[0]),
   dimension: String(r[1]),
   value: String(r[2]),
@@ -426,22 +430,8 @@ export const lines = (target: Database.Database, controlSchema: string, runId: s
   target.use("read headline figures", async (d): Promise<ReadonlyArray<Line>> => {
     const table = ControlSchema.tables(controlSchema).figure
     const rows = await d.queryText(
-      `SELECT figure_id, dimension, dimension_value, measure, unit, source_value, excluded_value, explained_value, expected_value, target_value, variance, rows_behind ` +
-        `FROM ${d.dialect.qualify(table)} WHERE run_id = ${d.dialect.placeholder(1)} ORDER BY figure_id, dimension, dimension_value, measure`,
+      `SELECT ${lineColumns} FROM ${d.dialect.qualify(table)} WHERE run_id = ${d.dialect.placeholder(1)} ORDER BY figure_id, dimension, dimension_value, measure`,
       [runId]
     )
-    return rows.map((r) => ({
-      figure: String(r[0]),
-      dimension: String(r[1]),
-      value: String(r[2]),
-      measure: String(r[3]),
-      unit: String(r[4]) as Unit,
-      source: Number(r[5]),
-      excluded: Number(r[6]),
-      explained: Number(r[7]),
-      expected: Number(r[8]),
-      target: Number(r[9]),
-      variance: Number(r[10]),
-      rows: r[11] === null || r[11] === undefined ? [] : String(r[11]).split("\n")
-    }))
+    return rows.map(lineOf)
   })

@@ -306,22 +306,7 @@ export const standingMoneySql = (dialect: Dialect, controlSchema: string): strin
     `WHERE g.run_id = ${dialect.placeholder(1)} AND g.unit = 'pence' AND f.kind = 'money' AND f.status IN ('new', 'open', 'regressed')`
 }
 
-const lineColumns = "figure_id, dimension, dimension_value, measure, unit, source_value, excluded_value, explained_value, expected_value, target_value, variance, rows_behind"
-
-const lineOf = (r: ReadonlyArray<string | null>): Figure.Line => ({
-  figure: String(r[0]),
-  dimension: String(r[1]),
-  value: String(r[2]),
-  measure: String(r[3]),
-  unit: String(r[4]) as Figure.Unit,
-  source: Number(r[5]),
-  excluded: Number(r[6]),
-  explained: Number(r[7]),
-  expected: Number(r[8]),
-  target: Number(r[9]),
-  variance: Number(r[10]),
-  rows: r[11] === null || r[11] === undefined ? [] : String(r[11]).split("\n")
-})
+const { lineColumns, lineOf } = Figure
 
 const decisionOf = (r: ReadonlyArray<string | null>, at: number): Decision => ({
   decision: String(r[at]),

@@ -234,6 +234,7 @@ export const tables = (schema: string) => {
    * from here, in SQL, by the transaction that records the reconciliation, which empties it. What a killed
    * reconciliation left is cleared when the next one of the run starts (one command holds the target at a time).
    */
+  const specOf = (column: Table.Column): Table.ColumnSpec => (column.nullable ? Table.nullable(column.type) : column.type)
   const findingStaged = Table.make({
     schema,
     name: "finding_staged",
@@ -241,19 +242,7 @@ export const tables = (schema: string) => {
       run_id: Table.text(40),
       /** The order found in: of several findings with one fingerprint, the first is kept. */
       seq: Table.bigint,
-      fingerprint: Table.text(32),
-      check_id: Table.text(100),
-      entity: Table.text(100),
-      legacy_key: Table.nullable(key),
-      target_key: Table.nullable(key),
-      field: Table.nullable(Table.text(200)),
-      kind: Table.text(20),
-      severity: Table.text(10),
-      legacy_value: Table.nullable(Table.text()),
-      target_value: Table.nullable(Table.text()),
-      rule_id: Table.nullable(Table.text(40)),
-      explanation: Table.nullable(Table.text(200)),
-      message: Table.text()
+      ...Object.fromEntries(finding.columns.filter((c) => c.name !== "run_id" && c.name !== "status").map((c) => [c.name, specOf(c)]))
     },
     primaryKey: ["run_id", "seq"]
   })
@@ -299,7 +288,7 @@ export const tables = (schema: string) => {
     primaryKey: ["run_id", "figure_id", "side", "part_key"]
   })
   /** A reconciliation's figure lines as worked out, moved into `figure` by the transaction that records it. */
-  const figureStaged = Table.make({ ...figure, name: "figure_staged", columns: Object.fromEntries(figure.columns.map((c) => [c.name, c.nullable ? Table.nullable(c.type) : c.type])), primaryKey: figure.primaryKey })
+  const figureStaged = Table.make({ schema, name: "figure_staged", columns: Object.fromEntries(figure.columns.map((c) => [c.name, specOf(c)])), primaryKey: figure.primaryKey })
   return {
     run,
     entityStep,
