@@ -105,6 +105,24 @@ describe("T-SQL DDL", () => {
     assert.deepStrictEqual(tsql.clearTables([]), [])
   })
 
+  it("takes the first rows with TOP and stores a query's rows in a table keyed by its row number with SELECT INTO", () => {
+    assert.strictEqual(tsql.top(500), "TOP (500) ")
+    assert.strictEqual(tsql.limit(500), "")
+    assert.strictEqual(postgres.top(500), "")
+    assert.strictEqual(postgres.limit(500), " LIMIT 500")
+    const table = { schema: "control", name: "sorted_1" }
+    assert.deepStrictEqual(tsql.materialise(table, "SELECT ROW_NUMBER() OVER (ORDER BY x) AS [n], x AS [c0] FROM t WHERE y = @1"), [
+      "SELECT * INTO [control].[sorted_1] FROM (SELECT ROW_NUMBER() OVER (ORDER BY x) AS [n], x AS [c0] FROM t WHERE y = @1) AS s",
+      "ALTER TABLE [control].[sorted_1] ALTER COLUMN [n] bigint NOT NULL",
+      "ALTER TABLE [control].[sorted_1] ADD PRIMARY KEY ([n])"
+    ])
+    assert.strictEqual(tsql.dropTable(table), "DROP TABLE IF EXISTS [control].[sorted_1]")
+    assert.deepStrictEqual(postgres.materialise(table, "SELECT 1 AS \"n\""), [
+      `CREATE UNLOGGED TABLE "control"."sorted_1" AS SELECT 1 AS "n"`,
+      `ALTER TABLE "control"."sorted_1" ADD PRIMARY KEY ("n")`
+    ])
+  })
+
   it("drops a schema by dropping its foreign keys and tables first", () => {
     const statements = tsql.dropSchema("o'k")
     assert.strictEqual(statements.length, 2)
