@@ -6,7 +6,6 @@ import { existsSync } from "node:fs"
 import { Databases } from "@handover/core"
 import { ControlSchema } from "@handover/sql"
 import { SwiftCatchers, type SwiftDefects, SwiftEstate } from "@handover/fixtures"
-import type { FindingsLedger } from "@handover/reconcile"
 import { Gates, Masking, ReportData, Reports, type Summary } from "@handover/report"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -45,12 +44,9 @@ const groundTruth = (runId: string, manifest: ReadonlyArray<SwiftDefects.Injecte
     const target = yield* Databases.TargetDatabase
     const records = yield* target.use("read the run's records", (d) => SwiftCatchers.recordsAt(d, ControlSchema.defaultSchema, runId, manifest))
     return yield* target.use("compare the findings with the manifest", () =>
-      SwiftCatchers.summaryOfPages(manifest, records, findingsOf(data.pages.findings({ statuses: ["new", "open", "regressed", "accepted"] }))))
+      SwiftCatchers.summaryOfPages(manifest, records, ReportData.findingsOf(data.pages.findings({ statuses: ["new", "open", "regressed", "accepted"] }))))
   })
 
-async function* findingsOf(pages: AsyncIterable<ReportData.FindingPage>): AsyncGenerator<ReadonlyArray<FindingsLedger.LedgerFinding>> {
-  for await (const page of pages) yield page.findings
-}
 
 /**
  * Checks, before a rehearsal spends its time, that its reports can be written into the folder; fails with a

@@ -139,9 +139,6 @@ const first = async <A>(pages: AsyncIterable<ReadonlyArray<A>>, limit: number): 
   return out
 }
 
-async function* findingsOf(pages: AsyncIterable<ReportData.FindingPage>): AsyncGenerator<ReadonlyArray<FindingsLedger.LedgerFinding>> {
-  for await (const page of pages) yield page.findings
-}
 
 /**
  * The HTML report: the counts of every check and the first findings of each (`findingsShown`), the total lines of
@@ -158,7 +155,7 @@ export const render = async (
   const perCheck = options.findingsShown ?? findingsShown
   const held: Array<readonly [string, { readonly rows: ReadonlyArray<FindingsLedger.LedgerFinding>; readonly total: number }]> = []
   for (const c of checks) {
-    held.push([c.check, { rows: await first(findingsOf(data.pages.findings({ checks: [c.check], pageSize: Math.min(perCheck, ReportData.defaultPageSize) })), perCheck), total: c.total }])
+    held.push([c.check, { rows: await first(ReportData.findingsOf(data.pages.findings({ checks: [c.check], pageSize: Math.min(perCheck, ReportData.defaultPageSize) })), perCheck), total: c.total }])
   }
   const lineLimit = options.figureLinesShown ?? figureLinesShown
   const lines = await first(data.pages.figures({ pageSize: Math.min(Math.max(lineLimit, 1), ReportData.defaultPageSize) }), lineLimit)

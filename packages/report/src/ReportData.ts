@@ -56,6 +56,11 @@ export interface FindingPage {
   readonly decisions: ReadonlyMap<string, Decision>
 }
 
+/** The findings of pages of findings, without their decisions. */
+export async function* findingsOf(pages: AsyncIterable<FindingPage>): AsyncGenerator<ReadonlyArray<FindingsLedger.LedgerFinding>> {
+  for await (const page of pages) yield page.findings
+}
+
 /** Which findings to read, and how many at a time. */
 export type FindingQuery = FindingsLedger.FindingFilter & { readonly pageSize?: number }
 
