@@ -61,12 +61,17 @@ export const clearStagingStatements = (dialect: SqlDialect.SqlDialect, controlSc
     params: [runId]
   }))
 
-/** Empties a run's staging tables, at the start of a reconciliation of it. */
+/**
+ * Empties a run's staging tables, at the start of a reconciliation of it, and drops the scratch tables of sorted reads
+ * a killed reconciliation left (the command holds the target: no other reads are under way).
+ */
 export const clearStaging = (target: Database.Database, controlSchema: string, runId: string) =>
-  target.use("clear what an earlier reconciliation of the run left", (d) =>
-    d.transaction(async (c) => {
+  target.use("clear what an earlier reconciliation of the run left", async (d) => {
+    await d.transaction(async (c) => {
       for (const statement of clearStagingStatements(d.dialect, controlSchema, runId)) await c.query(statement.sql, statement.params)
-    }))
+    })
+    await Driver.dropSortedLeftovers(d, controlSchema)
+  })
 
 /** Findings written to `finding_staged` a batch at a time. */
 export interface Staging {

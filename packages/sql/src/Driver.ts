@@ -145,6 +145,17 @@ export async function* sortedPages(
   }
 }
 
+/**
+ * Drops the scratch tables of `sortedPages` reads that a killed command left in a schema. Only while the command holds
+ * the database: another command's reads would lose their tables.
+ */
+export const dropSortedLeftovers = async (driver: Pick<Driver, "dialect" | "queryText" | "query">, scratchSchema: string): Promise<number> => {
+  const rows = await driver.queryText(`SELECT table_name FROM information_schema.tables WHERE table_schema = ${driver.dialect.placeholder(1)}`, [scratchSchema])
+  const leftovers = rows.map(([name]) => name ?? "").filter((name) => /^sorted_[0-9a-f]{16}$/.test(name))
+  for (const name of leftovers) await driver.query(driver.dialect.dropTable({ schema: scratchSchema, name }))
+  return leftovers.length
+}
+
 /** Runs a query over values in parts small enough for one IN list each, and collects what every part returns. */
 export const inParts = async <A, B>(
   values: ReadonlyArray<A>,

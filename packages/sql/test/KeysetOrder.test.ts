@@ -190,6 +190,21 @@ for (const target of targets) {
       }
     )
 
+    it("drops the scratch tables of sorted reads a killed command left, and no other table", async () => {
+      const d = driver!
+      await fill(d, [[1, "a", 1], [2, "b", 2], [3, "c", 3]], ["p"])
+      const q = d.dialect.quoteIdentifier
+      // a read stopped after its first page, never closed: as a killed process leaves it
+      const left = Driver.sortedPages(d, { key: [q("k1")], columns: [], from: d.dialect.qualify(composite), pageSize: 1, scratchSchema: schema })
+      await left.next()
+      const tables = async () =>
+        (await d.queryText(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [schema])).map((r) => String(r[0])).sort()
+      assert.strictEqual((await tables()).filter((t) => t.startsWith("sorted_")).length, 1)
+      assert.strictEqual(await Driver.dropSortedLeftovers(d, schema), 1)
+      assert.deepStrictEqual((await tables()).filter((t) => t.startsWith("sorted_")), [])
+      assert.include(await tables(), composite.name)
+    })
+
     test.prop([keysArb.filter((keys) => keys.length > 0), fc.nat(), fc.integer({ min: 1, max: 7 })], { numRuns: runs })(
       "a read resumed after any row's key returns exactly the rows after it",
       async (keys, pick, limit) => {
