@@ -23,17 +23,19 @@ export interface Options {
 
 /** Rows of a table by primary key (one-column keys), as text in column order. */
 const rowsByKey = (target: Database.Database, table: Table.Table, keys: ReadonlyArray<string>) =>
-  target.use(`read ${table.name}`, (d) =>
-    Driver.inParts(keys, (part) =>
-      d.queryText(
-        `SELECT ${table.columns.map((c) => d.dialect.quoteIdentifier(c.name)).join(", ")} FROM ${d.dialect.qualify(table)} WHERE ${
-          d.dialect.quoteIdentifier(table.primaryKey[0]!)
-        } IN (${part.map((_, i) => d.dialect.placeholder(i + 1)).join(", ")})`,
-        part
-      ))).pipe(Effect.map((rows) => {
-      const pk = table.columns.findIndex((c) => c.name === table.primaryKey[0])
-      return new Map(rows.map((r) => [String(r[pk]), r] as const))
-    }))
+  target.use(`read ${table.name}`, (d) => {
+    const q = d.dialect.quoteIdentifier
+    const key = table.columns.find((c) => c.name === table.primaryKey[0])!
+    const select = `SELECT ${table.columns.map((c) => q(c.name)).join(", ")} FROM ${d.dialect.qualify(table)}`
+    // a text key is looked up with the dialect's list of text values (one array parameter on PostgreSQL); another
+    // type with an IN list of parameters the database converts
+    return key.type._tag === "text"
+      ? Driver.selectWhereOneOf(d, { select, where: "", params: [] }, q(key.name), keys)
+      : Driver.inParts(keys, (part) => d.queryText(`${select} WHERE ${q(key.name)} IN (${part.map((_, i) => d.dialect.placeholder(i + 1)).join(", ")})`, part))
+  }).pipe(Effect.map((rows) => {
+    const pk = table.columns.findIndex((c) => c.name === table.primaryKey[0])
+    return new Map(rows.map((r) => [String(r[pk]), r] as const))
+  }))
 
 const xrefOf = (target: Database.Database, controlSchema: string, runId: string, entity: string, keys: ReadonlyArray<string>) =>
   target.use("read xref", (d) =>
