@@ -475,7 +475,7 @@ const legacyDate = core("LegacyDate")([
   { rule: "2000, divisible by 400, is a leap year", find: "y % 400 === 0", replace: "false" },
   {
     rule: "A day past the end of its month is refused",
-    find: "d <= new Date(Date.UTC(2000, m, 0)).getUTCDate()",
+    find: "d <= daysInMonth[m - 1]!",
     replace: "d <= 31"
   },
   {
