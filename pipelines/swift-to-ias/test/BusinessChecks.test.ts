@@ -11,52 +11,20 @@
 import { assert, layer } from "@effect/vitest"
 import { Databases, Rehearsal } from "@handover/core"
 import type { Reconcile } from "@handover/reconcile"
-import { ControlSchema, type Database, type Driver, Table } from "@handover/sql"
+import { type Database, type Driver, Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
 import fc from "fast-check"
 import * as BusinessChecks from "../src/checks/BusinessChecks.ts"
 import * as CldProjection from "../src/CldProjection.ts"
 import * as SwiftPipeline from "../src/SwiftPipeline.ts"
 import * as TargetTables from "../src/TargetTables.ts"
+import { SwiftDefects, SwiftEstate } from "../../../fixtures/src/index.ts"
+import { TestDatabase } from "../../../packages/testkit/src/index.ts"
 import * as Before from "./oracle/BusinessChecksBefore.ts"
 import * as CldProjectionBefore from "./oracle/CldProjectionBefore.ts"
+import { context, controlSchema, legacySchema, parameters, targetSchema } from "./support.ts"
 
-/**
- * The test databases and the SWIFT estates, from the workspace's test kit and fixtures (which depend on this pipeline,
- * so they are loaded by path, with the few signatures used here).
- */
-interface TestKit {
-  readonly TestDatabase: {
-    readonly dialects: () => ReadonlyArray<string>
-    readonly layer: (dialect: string) => Layer.Layer<Databases.LegacyDatabase | Databases.TargetDatabase>
-  }
-}
-interface Fixtures {
-  readonly SwiftEstate: {
-    readonly load: (database: Database.Database, schema: string, options: { seed: number; clients: number; rates: unknown }) => Effect.Effect<unknown, unknown>
-  }
-  readonly SwiftDefects: { readonly rates: () => unknown }
-}
-const testkitPath = new URL("../../../packages/testkit/src/index.ts", import.meta.url).href
-const fixturesPath = new URL("../../../fixtures/src/index.ts", import.meta.url).href
-const { TestDatabase } = (await import(testkitPath)) as TestKit
-const { SwiftDefects, SwiftEstate } = (await import(fixturesPath)) as Fixtures
 
-const legacySchema = "swift"
-const targetSchema = "ias"
-const controlSchema = ControlSchema.defaultSchema
-const parameters = { cutoverDate: SwiftPipeline.defaultCutoverDate }
-
-const context = (driver: Driver.Driver, runId: string): Reconcile.CheckContext => ({
-  runId,
-  legacy: driver,
-  target: driver,
-  legacySchema,
-  targetSchema,
-  controlSchema,
-  parameters
-})
 
 const sortedJson = (items: ReadonlyArray<unknown>) => items.map((i) => JSON.stringify(i)).sort()
 

@@ -6,29 +6,16 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Rehearsal } from "@handover/core"
-import { Figure, type Reconcile } from "@handover/reconcile"
-import { ControlSchema, type Database, type Driver } from "@handover/sql"
+import { Figure } from "@handover/reconcile"
+import { ControlSchema, type Database } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import { SwiftDefects, SwiftEstate } from "../../../fixtures/src/index.ts"
 import { TestDatabase } from "../../../packages/testkit/src/index.ts"
 import * as HeadlineFigures from "../src/checks/HeadlineFigures.ts"
 import * as SwiftPipeline from "../src/SwiftPipeline.ts"
 import * as Before from "./oracle/HeadlineFiguresBefore.ts"
+import { context, controlSchema, legacySchema, parameters, targetSchema } from "./support.ts"
 
-const legacySchema = "swift"
-const targetSchema = "ias"
-const controlSchema = ControlSchema.defaultSchema
-const parameters = { cutoverDate: SwiftPipeline.defaultCutoverDate }
-
-const context = (driver: Driver.Driver, runId: string): Reconcile.CheckContext => ({
-  runId,
-  legacy: driver,
-  target: driver,
-  legacySchema,
-  targetSchema,
-  controlSchema,
-  parameters
-})
 
 const migrate = (db: Database.Database, seed: number, clients: number) =>
   Effect.gen(function*() {
