@@ -152,10 +152,28 @@ const checkStep = (
             options.parameters ?? {},
             new Map()
           )
-          const xref = yield* xrefOf(target, controlSchema, options.runId, step.entity, results.map((r) => r.legacyKey))
-          // the expected target rows of the batch, by table
+          // the expected target rows of the batch, by table: what the mapping loads, whatever the xref says
           const expected = new Map<string, Array<{ legacyKey: string; key: string; values: ReadonlyArray<Driver.SqlValue> }>>()
           const expectedKeys: Array<ReadonlyArray<Driver.SqlValue>> = []
+          for (const result of results) {
+            if (result._tag !== "Mapped" || result.outcome._tag !== "Load") continue
+            for (const [table, values] of result.rows) {
+              const pk = table.columns.findIndex((c) => c.name === table.primaryKey[0])
+              const key = String(values[pk])
+              const list = expected.get(table.name) ?? []
+              list.push({ legacyKey: result.legacyKey, key, values })
+              expected.set(table.name, list)
+              expectedKeys.push([options.runId, table.name, key, result.legacyKey])
+            }
+          }
+          // the xref of the batch and its target rows, read at the same time
+          const [xref, targetRows] = yield* Effect.all([
+            xrefOf(target, controlSchema, options.runId, step.entity, results.map((r) => r.legacyKey)),
+            Effect.forEach([...expected.keys()], (name) =>
+              rowsByKey(target, prepared.placed.get(name)!, expected.get(name)!.map((e) => e.key)).pipe(Effect.map((rows) => [name, rows] as const)), {
+              concurrency: "unbounded"
+            }).pipe(Effect.map((pairs) => new Map(pairs)))
+          ], { concurrency: "unbounded" })
           for (const result of results) {
             const actual = xref.get(result.legacyKey)
             const outcome = result._tag === "Mapped" ? result.outcome : undefined
@@ -176,16 +194,6 @@ const checkStep = (
                     : `the legacy row should be ${wanted} as ${outcome.targetKey}; the xref says ${actual.outcome} as ${actual.targetKey}`
                 }))
               }
-              if (outcome._tag === "Load" && result._tag === "Mapped") {
-                for (const [table, values] of result.rows) {
-                  const pk = table.columns.findIndex((c) => c.name === table.primaryKey[0])
-                  const key = String(values[pk])
-                  const list = expected.get(table.name) ?? []
-                  list.push({ legacyKey: result.legacyKey, key, values })
-                  expected.set(table.name, list)
-                  expectedKeys.push([options.runId, table.name, key, result.legacyKey])
-                }
-              }
             } else if (actual !== undefined) {
               found.push(Finding.make({
                 ...base,
@@ -199,7 +207,7 @@ const checkStep = (
           }
           for (const [name, list] of expected) {
             const table = prepared.placed.get(name)!
-            const actualRows = yield* rowsByKey(target, table, list.map((e) => e.key))
+            const actualRows = targetRows.get(name)!
             for (const e of list) {
               const actual = actualRows.get(e.key)
               if (actual === undefined) {
