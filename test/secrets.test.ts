@@ -51,21 +51,31 @@ const handover = (cwd: string, args: ReadonlyArray<string>, env: Readonly<Record
     child.on("close", (code) => resolve({ command: args.join(" "), code, stdout, stderr }))
   })
 
-/** The text of every entry of a zip file (a workbook), inflated. */
+/**
+ * The text of every entry of a zip file (a workbook), inflated. The entries are found through the central directory at
+ * the end of the file, which gives every entry's size and where it starts, whether or not its local header does (a
+ * workbook written as a stream gives the sizes after the data).
+ */
 const zipEntries = (zip: Buffer): Array<string> => {
   const out: Array<string> = []
-  let at = 0
-  while (at + 30 <= zip.length && zip.readUInt32LE(at) === 0x04034b50) {
-    const method = zip.readUInt16LE(at + 8)
-    const compressed = zip.readUInt32LE(at + 18)
-    const nameLength = zip.readUInt16LE(at + 26)
-    const extraLength = zip.readUInt16LE(at + 28)
-    const flags = zip.readUInt16LE(at + 6)
-    const start = at + 30 + nameLength + extraLength
-    assert.strictEqual(flags & 0x08, 0, "a zip entry with a data descriptor: its size is not in its header")
+  let end = zip.length - 22
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--
+  assert.isAtLeast(end, 0, "no end of central directory in the workbook")
+  const entries = zip.readUInt16LE(end + 10)
+  let at = zip.readUInt32LE(end + 16)
+  for (let n = 0; n < entries; n++) {
+    assert.strictEqual(zip.readUInt32LE(at), 0x02014b50, "a central directory entry")
+    const method = zip.readUInt16LE(at + 10)
+    const compressed = zip.readUInt32LE(at + 20)
+    const nameLength = zip.readUInt16LE(at + 28)
+    const extraLength = zip.readUInt16LE(at + 30)
+    const commentLength = zip.readUInt16LE(at + 32)
+    const local = zip.readUInt32LE(at + 42)
+    assert.strictEqual(zip.readUInt32LE(local), 0x04034b50, "a local header where the central directory says")
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28)
     const data = zip.subarray(start, start + compressed)
     out.push((method === 8 ? inflateRawSync(data) : data).toString("utf8"))
-    at = start + compressed
+    at += 46 + nameLength + extraLength + commentLength
   }
   assert.isAbove(out.length, 0, "no entries read from the workbook")
   return out
