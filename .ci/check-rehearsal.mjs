@@ -7,8 +7,15 @@ const expected = JSON.parse(readFileSync(expectedFile, "utf8"))
 const first = JSON.parse(readFileSync(firstFile, "utf8"))
 const second = JSON.parse(readFileSync(secondFile, "utf8"))
 const problems = []
+// objects compare by their keys and values, whatever order the keys come in
+const canonical = (value) =>
+  Array.isArray(value) ? value.map(canonical)
+  : value !== null && typeof value === "object"
+    ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k])]))
+    : value
 const same = (what, actual, wanted) => {
-  if (JSON.stringify(actual) !== JSON.stringify(wanted)) problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`)
+  const [a, w] = [JSON.stringify(canonical(actual)), JSON.stringify(canonical(wanted))]
+  if (a !== w) problems.push(`${what}: got ${a}, expected ${w}`)
 }
 
 same("entities", Object.fromEntries(first.run.steps.map((s) => [s.entity, s.counts])), expected.entities)
