@@ -190,7 +190,7 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
                   }
                   if (s._tag === "killed") {
                     // a reconciliation of the run that staged findings and lines and was stopped before it recorded
-                    yield* FindingsLedger.clearStaging(db, controlSchema, s.runId)
+                    yield* FindingsLedger.clearStaging(db, controlSchema)
                     const staging = FindingsLedger.staging(db.driver, controlSchema, s.runId, { batchSize: 2 })
                     yield* db.use("stage", async (d) => {
                       await staging.emit(s.findings)
@@ -201,7 +201,7 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
                   }
                   const run = { runId: s.runId, ...series[s.series]!, today: s.today }
                   yield* tick
-                  yield* FindingsLedger.clearStaging(db, controlSchema, s.runId)
+                  yield* FindingsLedger.clearStaging(db, controlSchema)
                   const staging = FindingsLedger.staging(db.driver, controlSchema, s.runId, { batchSize: s.batch })
                   yield* db.use("stage", async (d) => {
                     for (let i = 0; i < s.findings.length; i += s.page) await staging.emit(s.findings.slice(i, i + s.page))

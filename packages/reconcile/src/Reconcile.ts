@@ -84,7 +84,7 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
         return out
       })
     // what a reconciliation of this run killed before it recorded left behind goes first
-    yield* FindingsLedger.clearStaging(target, controlSchema, runId)
+    yield* FindingsLedger.clearStaging(target, controlSchema)
     const staging = FindingsLedger.staging(target.driver, controlSchema, runId)
     yield* stage("structure", StructureCheck.run(target, pipeline, options.targetSchema, staging.emit))
     yield* stage("counts", CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }, staging.emit))

@@ -28,7 +28,7 @@ const statements = (dialect: SqlDialect.SqlDialect, schema: string, previousRunI
     FindingsLedger.previousRunStatement(dialect, schema, run),
     ...FindingsLedger.recordStatements(dialect, schema, run, previousRunId),
     FindingsLedger.statusCountStatement(dialect, schema, run.runId),
-    ...FindingsLedger.clearStagingStatements(dialect, schema, run.runId),
+    ...FindingsLedger.clearStagingStatements(dialect, schema),
     compare.counts,
     compare.reversedCount,
     compare.someGone,
@@ -92,11 +92,13 @@ describe("the findings ledger's SQL", () => {
     expect(statement!.params).toEqual([run.runId, "run-1", run.runId])
   })
 
-  it("moves the staged figure lines and empties every staging table of the run, last", () => {
+  it("moves the staged figure lines and empties every staging table whole, last", () => {
     const all = FindingsLedger.recordStatements(tsql, "handover", run, "run-1")
     const t = ControlSchema.tables("handover")
     const last = all.slice(-4).map((s) => s.sql)
-    expect(last).toEqual([t.findingStaged, t.expectedKey, t.figurePart, t.figureStaged].map((table) => `DELETE FROM ${tsql.qualify(table)} WHERE run_id = @1`))
+    expect([...last].sort()).toEqual([t.findingStaged, t.expectedKey, t.figurePart, t.figureStaged].map((table) => `DELETE FROM ${tsql.qualify(table)}`).sort())
+    const postgres = FindingsLedger.recordStatements(PostgresSql.make("postgres"), "handover", run, "run-1")
+    expect(postgres.at(-1)!.sql).toBe(`TRUNCATE ${[t.findingStaged, t.expectedKey, t.figurePart, t.figureStaged].map((table) => PostgresSql.make("postgres").qualify(table)).join(", ")}`)
     expect(all.map((s) => s.sql)).toContain(
       "INSERT INTO [handover].[figure] (run_id, figure_id, dimension, dimension_value, measure, unit, source_value, excluded_value, explained_value, expected_value, target_value, variance, rows_behind) " +
         "SELECT run_id, figure_id, dimension, dimension_value, measure, unit, source_value, excluded_value, explained_value, expected_value, target_value, variance, rows_behind " +
