@@ -132,6 +132,46 @@ for (const dialect of TestDatabase.dialects()) {
         )
       }))
 
+    it.effect("an xref that does not say what the mapping gives is reported against the xref, never as target rows nobody accounts for", () =>
+      Effect.gen(function*() {
+        const context = yield* Effect.context<TestDatabase.TestDatabase | import("@handover/core").Databases.LegacyDatabase | import("@handover/core").Databases.TargetDatabase>()
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(Arbitraries.exampleRows({ maxClients: 15, maxPackages: 20 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (rows, batchSize, seed) =>
+              Effect.runPromise(Effect.provideContext(Effect.gen(function*() {
+                const db = yield* TestDatabase.TestDatabase
+                yield* reset(db)
+                yield* loadLegacy(db, rows)
+                const run = yield* Rehearsal.run(pipeline, options("xref", batchSize))
+                const xref = { schema: controlSchema, name: "xref" }
+                // care packages: no entity refers to them, so a wrong xref row of one changes no other row's mapping
+                const loaded = (yield* db.use("xref", (d) =>
+                  d.queryText(`SELECT legacy_key, target_key FROM ${d.dialect.qualify(xref)} WHERE run_id = ${d.dialect.placeholder(1)} AND entity = 'care package' AND outcome = 'loaded'`, [run.runId])
+                )).map((r) => ({ legacyKey: String(r[0]), targetKey: String(r[1]) }))
+                const [picked] = fc.sample(fc.subarray(loaded).chain((xs) => fc.tuple(fc.constant(xs), fc.array(fc.boolean(), { minLength: xs.length, maxLength: xs.length }))), { seed, numRuns: 1 })
+                const [chosen, deleteIt] = picked!
+                yield* db.use("change the xref", async (d) => {
+                  for (const [i, x] of chosen.entries()) {
+                    const p = d.dialect.placeholder
+                    const where = `run_id = ${p(1)} AND entity = 'care package' AND legacy_key = ${p(2)}`
+                    if (deleteIt[i]) await d.query(`DELETE FROM ${d.dialect.qualify(xref)} WHERE ${where}`, [run.runId, x.legacyKey])
+                    else await d.query(`UPDATE ${d.dialect.qualify(xref)} SET target_key = ${p(3)} WHERE ${where}`, [run.runId, x.legacyKey, `ELSEWHERE-${x.targetKey}`])
+                  }
+                })
+                const result = yield* Reconcile.run(pipeline, reconcileOptions("xref"))
+                const found = yield* ledgerFindings(db, result.runId)
+                // the count check sees the xref's counts fall short as well; the record check names each row
+                assert.deepStrictEqual(
+                  new Set(found.filter((f) => f.check.startsWith("record.")).map((f) => `${f.check}|${f.kind}|${f.legacyKey}`)),
+                  new Set(chosen.map((x, i) => `record.xref|${deleteIt[i] ? "missing" : "different"}|${x.legacyKey}`))
+                )
+              }), context))
+            ),
+            { numRuns: Math.max(5, Math.round(runs / 3)) }
+          )
+        )
+      }))
+
     it.effect("the ledger tells new, open, resolved, regressed and accepted findings apart over three rehearsals", () =>
       Effect.gen(function*() {
         const db = yield* TestDatabase.TestDatabase

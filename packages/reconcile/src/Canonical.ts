@@ -9,6 +9,13 @@ import * as CanonicalHash from "./CanonicalHash.ts"
 /** A mapped value in the text form a database would print for it. */
 const asText = (v: Driver.SqlValue): string => (typeof v === "boolean" ? (v ? "t" : "f") : String(v))
 
+/**
+ * Whether a mapped value prints as exactly a database's text of a value (both empty counts): then their comparable
+ * forms are the same, whatever the column's type, without working either out.
+ */
+export const sameText = (v: Driver.SqlValue | undefined, text: string | null): boolean =>
+  v === null || v === undefined ? text === null : text !== null && (typeof v === "string" ? v === text : asText(v) === text)
+
 /** A value in the comparable text form of its column type; one the form cannot read is compared as written. */
 export const value = (type: Table.ColumnType, v: Driver.SqlValue | undefined): string | null => {
   if (v === null || v === undefined) return null

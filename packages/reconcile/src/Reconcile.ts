@@ -88,7 +88,6 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
     const staging = FindingsLedger.staging(target.driver, controlSchema, runId)
     yield* stage("structure", StructureCheck.run(target, pipeline, options.targetSchema, staging.emit))
     yield* stage("counts", CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }, staging.emit))
-    yield* stage("records", RecordCheck.run(pipeline, { ...options, runId, controlSchema }, staging.emit))
     const context: CheckContext = {
       runId,
       legacy: legacy.driver,
@@ -98,14 +97,20 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
       controlSchema,
       parameters: options.parameters ?? {}
     }
-    // figures and checks two at a time: each reads and writes only what is its own (a figure's parts and lines carry
-    // its id), and while one waits on a database the other works
-    yield* Effect.forEach(options.figures ?? [], (figure) =>
-      stage(figure.id, target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, staging.emit))), { concurrency: 2, discard: true })
-    yield* Effect.forEach(options.checks ?? [], (check) =>
-      stage(check.id, target.use(`check ${check.id}`, async () => {
-        for await (const page of check.run(context)) await staging.emit(page)
-      })), { concurrency: 2, discard: true })
+    // the record check maps every legacy row again and works mostly in Node; the figures and the pipeline's checks
+    // work mostly in the databases: the two go side by side. Figures and checks go two at a time: each reads and
+    // writes only what is its own (a figure's parts and lines carry its id), and while one waits on a database the
+    // other works. Findings are recorded in check order whatever order they are staged in.
+    const records = stage("records", RecordCheck.run(pipeline, { ...options, runId, controlSchema }, staging.emit))
+    const figuresAndChecks = Effect.gen(function*() {
+      yield* Effect.forEach(options.figures ?? [], (figure) =>
+        stage(figure.id, target.use(`figure ${figure.id}`, () => Figure.reconcile(context, figure, staging.emit))), { concurrency: 2, discard: true })
+      yield* Effect.forEach(options.checks ?? [], (check) =>
+        stage(check.id, target.use(`check ${check.id}`, async () => {
+          for await (const page of check.run(context)) await staging.emit(page)
+        })), { concurrency: 2, discard: true })
+    })
+    yield* Effect.all([records, figuresAndChecks], { concurrency: 2, discard: true })
     yield* target.use("record findings", () => staging.flush())
     const recorded = yield* stage("ledger", FindingsLedger.record(target, controlSchema, {
       runId,

@@ -125,6 +125,11 @@ const checkStep = (
     const ledger = Ledger.make(target, controlSchema)
     const prepared = Rehearsal.prepareStep(pipeline, step, options)
     const rules = step.rules.map((r) => r.id).join(" ")
+    // keys of the step's main table are accounted for by the xref where it records them as the mapping gives them
+    // (every xref row is compared with the mapping here): only the keys of the step's other tables go to
+    // `expected_key`, with the main table's where the xref differs, or where later rows are matched to the ones the
+    // mapping gave before them
+    const mainTable = step.targets[0]!.name
     yield* Source.batches(legacy, {
       table: prepared.sourceTable,
       columns: step.source.columns,
@@ -155,6 +160,8 @@ const checkStep = (
           // the expected target rows of the batch, by table: what the mapping loads, whatever the xref says
           const expected = new Map<string, Array<{ legacyKey: string; key: string; values: ReadonlyArray<Driver.SqlValue> }>>()
           const expectedKeys: Array<ReadonlyArray<Driver.SqlValue>> = []
+          // main-table keys that go to `expected_key` only if the xref does not record them as the mapping gives them
+          const ownKeys = new Map<string, string>()
           for (const result of results) {
             if (result._tag !== "Mapped" || result.outcome._tag !== "Load") continue
             for (const [table, values] of result.rows) {
@@ -163,7 +170,8 @@ const checkStep = (
               const list = expected.get(table.name) ?? []
               list.push({ legacyKey: result.legacyKey, key, values })
               expected.set(table.name, list)
-              expectedKeys.push([options.runId, table.name, key, result.legacyKey])
+              if (table.name !== mainTable || step.matchKey !== undefined) expectedKeys.push([options.runId, table.name, key, result.legacyKey])
+              else ownKeys.set(result.legacyKey, key)
             }
           }
           // the xref of the batch and its target rows, read at the same time
@@ -181,6 +189,8 @@ const checkStep = (
             if (outcome?._tag === "Load" || outcome?._tag === "Merge") {
               const wanted = outcome._tag === "Load" ? "loaded" : "merged"
               if (actual === undefined || actual.outcome !== wanted || actual.targetKey !== outcome.targetKey) {
+                const key = ownKeys.get(result.legacyKey)
+                if (key !== undefined) expectedKeys.push([options.runId, mainTable, key, result.legacyKey])
                 found.push(Finding.make({
                   ...base,
                   check: "record.xref",
@@ -224,6 +234,8 @@ const checkStep = (
                 continue
               }
               table.columns.forEach((column, i) => {
+                // the same text is the same value: most fields need no canonical form
+                if (Canonical.sameText(e.values[i], actual[i] ?? null)) return
                 const want = Canonical.value(column.type, e.values[i])
                 const got = Canonical.value(column.type, actual[i] ?? null)
                 if (want === got) return
@@ -255,14 +267,15 @@ const checkStep = (
 const extraPage = 5_000
 
 /**
- * Target rows of a table that no legacy row accounts for: keys the table holds that `expected_key` does not, found in
- * the database and read in keyset pages, each page's findings given to `emit`.
+ * Target rows of a table that no legacy row accounts for: keys the table holds that neither the run's xref (where the
+ * table is an entity's main table) nor `expected_key` has, found in the database once and read in pages, each page's
+ * findings given to `emit`.
  */
-const extraRows = (table: Table.Table, controlSchema: string, runId: string, entity: string, emit: Finding.Emit) =>
+const extraRows = (table: Table.Table, controlSchema: string, runId: string, entity: string, inXref: boolean, emit: Finding.Emit) =>
   Effect.gen(function*() {
     const target = yield* Databases.TargetDatabase
     yield* target.use(`look for rows of ${table.name} no legacy row accounts for`, async (d) => {
-      for await (const page of Driver.keysetPages(d, extraKeysQuery(d.dialect, table, controlSchema, runId))) {
+      for await (const page of Driver.sortedPages(d, { ...extraKeysQuery(d.dialect, table, controlSchema, runId, inXref), scratchSchema: controlSchema })) {
         const found: Array<Finding.Finding> = []
         for (const [key] of page) {
           if (key === null || key === undefined) continue
@@ -280,24 +293,30 @@ const extraRows = (table: Table.Table, controlSchema: string, runId: string, ent
     })
   })
 
-/** The keyset query of a target table's keys that no key the mapping gives accounts for. */
+/**
+ * The query of a target table's keys that no key the mapping gives accounts for: none in `expected_key` and, for an
+ * entity's main table (`inXref`), none the run's xref records in that table.
+ */
 export const extraKeysQuery = (
   dialect: Driver.Driver["dialect"],
   table: Table.Table,
   controlSchema: string,
   runId: string,
+  inXref: boolean,
   pageSize = extraPage
 ): Driver.KeysetQuery => {
   const pk = `t.${dialect.quoteIdentifier(table.primaryKey[0]!)}`
   // a key of another type is compared in its text form, as the mapping's keys are written
   const column = table.columns.find((c) => c.name === table.primaryKey[0])
   const asText = column === undefined || column.type._tag === "text" ? pk : `CAST(${pk} AS ${dialect.columnType(Table.text(200))})`
+  const t = ControlSchema.tables(controlSchema)
+  const p = dialect.placeholder
   return {
     key: [pk],
     columns: [],
     from: `${dialect.qualify(table)} t`,
-    where: `NOT EXISTS (SELECT 1 FROM ${dialect.qualify(ControlSchema.tables(controlSchema).expectedKey)} e ` +
-      `WHERE e.run_id = ${dialect.placeholder(1)} AND e.table_name = ${dialect.placeholder(2)} AND e.target_key = ${asText})`,
+    where: `NOT EXISTS (SELECT 1 FROM ${dialect.qualify(t.expectedKey)} e WHERE e.run_id = ${p(1)} AND e.table_name = ${p(2)} AND e.target_key = ${asText})` +
+      (inXref ? ` AND NOT EXISTS (SELECT 1 FROM ${dialect.qualify(t.xref)} x WHERE x.run_id = ${p(1)} AND x.target_table = ${p(2)} AND x.target_key = ${asText})` : ""),
     params: [runId, table.name],
     pageSize
   }
@@ -328,8 +347,9 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options, emit: Finding
     for (const step of pipeline.steps) {
       for (const table of step.targets) if (!tables.has(table.name)) tables.set(table.name, { table, entity: step.entity })
     }
+    const mainTables = new Set(pipeline.steps.map((s) => s.targets[0]!.name))
     for (const { table, entity } of tables.values()) {
       if (table.primaryKey.length !== 1) continue
-      yield* extraRows(Table.inSchema(table, options.targetSchema), controlSchema, options.runId, entity, emit)
+      yield* extraRows(Table.inSchema(table, options.targetSchema), controlSchema, options.runId, entity, mainTables.has(table.name), emit)
     }
   })

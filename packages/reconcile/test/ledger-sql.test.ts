@@ -23,7 +23,7 @@ const run = { runId: "run-2", rehearsal: "weekly", pipeline: "swift-to-ias", tod
 const statements = (dialect: SqlDialect.SqlDialect, schema: string, previousRunId: string | null): ReadonlyArray<SqlDialect.Statement> => {
   const compare = FindingsLedger.comparisonStatements(dialect, schema, "run-1", "run-2", 20)
   const person = Table.make({ schema: "ias", name: "person", columns: { person_id: Table.text(40), name: Table.text(20) }, primaryKey: ["person_id"] })
-  const extra = RecordCheck.extraKeysQuery(dialect, person, schema, "run-2")
+  const extra = RecordCheck.extraKeysQuery(dialect, person, schema, "run-2", true)
   return [
     FindingsLedger.previousRunStatement(dialect, schema, run),
     ...FindingsLedger.recordStatements(dialect, schema, run, previousRunId),
