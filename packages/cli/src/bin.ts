@@ -103,7 +103,7 @@ const rehearseFlags = {
   pipeline: pipelineFlag,
   rehearsal: rehearsalFlag,
   ...estateFlags,
-  batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("rows per batch"), Flag.withDefault(2_000)),
+  batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("rows per batch"), Flag.withDefault(5_000)),
   regenerate: Flag.Boolean("regenerate").pipe(Flag.withDescription("generate the legacy estate again"), Flag.withDefault(false)),
   json: jsonFlag,
   reveal: revealFlag,
