@@ -3,7 +3,11 @@
  */
 import type { SqlValue } from "./Driver.ts"
 
+/** A character COPY text escapes, or a NUL it cannot hold: text without one goes as it is (the common case). */
+const special = /[\\\t\n\r\0]/
+
 const escapeText = (text: string): string => {
+  if (!special.test(text)) return text
   let out = ""
   let start = 0
   for (let i = 0; i < text.length; i++) {
@@ -42,7 +46,8 @@ export const encodeValue = (value: SqlValue): string => {
 export const encodeRows = (rows: ReadonlyArray<ReadonlyArray<SqlValue>>): string => {
   let out = ""
   for (const row of rows) {
-    out += row.map(encodeValue).join("\t") + "\n"
+    for (let i = 0; i < row.length; i++) out += (i === 0 ? "" : "\t") + encodeValue(row[i]!)
+    out += "\n"
   }
   return out
 }
