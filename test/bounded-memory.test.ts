@@ -17,7 +17,7 @@ import * as path from "node:path"
 import { handoverWithNodeFlags } from "./command.ts"
 
 const clients = Number(process.env.HANDOVER_BOUNDED_CLIENTS ?? 60_000)
-const heap = "--max-old-space-size=256"
+const heap = ["--max-old-space-size=256", "--max-semi-space-size=32"]
 const seed = Seed.of("bounded_memory") % 1_000_000
 
 const controlCounts = (url: string) =>
@@ -39,7 +39,7 @@ const rehearseIn256Mb = (legacy: string, target: string, folder: string) =>
   Effect.gen(function*() {
     const reports = path.join(folder, "reports")
     const outcome = yield* Effect.promise(() =>
-      handoverWithNodeFlags([heap], [
+      handoverWithNodeFlags(heap, [
         "rehearse",
         "--legacy", legacy,
         "--target", target,

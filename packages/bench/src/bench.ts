@@ -237,7 +237,7 @@ const measureMigration = async (legacyUrl: string, targetUrl: string, clients: n
     limits[table.name] = { rows: runs[0]!.rows, ms: median(runs.map((r) => r.ms)) }
   }
   const migrations: Array<Migration> = []
-  for (let i = 0; i < repeats; i++) migrations.push(await child([`--max-old-space-size=${heapCapMb}`], "migrate", legacyUrl, targetUrl) as unknown as Migration)
+  for (let i = 0; i < repeats; i++) migrations.push(await child([`--max-old-space-size=${heapCapMb}`, `--max-semi-space-size=${RehearseMeasure.semiSpaceMb}`], "migrate", legacyUrl, targetUrl) as unknown as Migration)
   const stepMs = (entity: string) => median(migrations.map((m) => m.steps.find((s) => s.entity === entity)!.ms))
   /** The load of a step (extract, decode, transform, load, and the conservation check), without the work after it. */
   const loadMs = (entity: string) => median(migrations.map((m) => {
@@ -288,14 +288,14 @@ const measureDiff = async (legacyUrl: string, targetUrl: string) => {
   const copy = Table.inSchema({ ...LegacyTables.client, name: "lg_client" }, "bench_limit")
   const { rows } = await copyPipe(legacyUrl, targetUrl, LegacyTables.client)
   const identicalScan = await hashScan(legacyUrl, LegacyTables.client, targetUrl, copy)
-  const identical = await child([`--max-old-space-size=${heapCapMb}`], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
+  const identical = await child([`--max-old-space-size=${heapCapMb}`, `--max-semi-space-size=${RehearseMeasure.semiSpaceMb}`], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
   const changed = await withClient(targetUrl, async (c) => {
     const deleted = await c.query("DELETE FROM bench_limit.lg_client WHERE client_no % 2000 = 0")
     const updated = await c.query("UPDATE bench_limit.lg_client SET surname = surname || 'x' WHERE client_no % 2000 = 1000")
     return (deleted.rowCount ?? 0) + (updated.rowCount ?? 0)
   })
   const scatteredScan = await hashScan(legacyUrl, LegacyTables.client, targetUrl, copy)
-  const scattered = await child([`--max-old-space-size=${heapCapMb}`], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
+  const scattered = await child([`--max-old-space-size=${heapCapMb}`, `--max-semi-space-size=${RehearseMeasure.semiSpaceMb}`], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
 
   return {
       rows,
