@@ -115,6 +115,15 @@ export const reconcile = async (context: Context, figure: Figure, emit: Finding.
       }
     }
   }
+  // a row counted twice on one side would count twice in its line: the keys of each side are checked once written
+  // (keys compared exactly: SQL Server's default collation would take keys differing in case for one)
+  const partKey = d.name === "mssql" ? "part_key COLLATE Latin1_General_100_BIN2" : "part_key"
+  const [twice] = await context.target.queryText(
+    `SELECT ${d.top(1)}side, ${partKey} FROM ${d.qualify(t.figurePart)} WHERE run_id = ${d.placeholder(1)} AND figure_id = ${d.placeholder(2)} ` +
+      `GROUP BY side, ${partKey} HAVING COUNT(*) > 1${d.limit(1)}`,
+    [context.runId, figure.id]
+  )
+  if (twice !== undefined) throw new Error(`figure ${figure.id}: the ${twice[0]} side gives row ${twice[1]} more than one part`)
   for (const statement of d.analyze(t.figurePart)) await context.target.query(statement)
   const statement = linesStatement(d, context.controlSchema, figure, context.runId)
   await context.target.transaction(async (c) => {

@@ -10,6 +10,8 @@ import { ControlSchema, type Database } from "@handover/sql"
 import { dialect as mssql } from "@handover/sql/mssql/MssqlSql"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
+import * as Cause from "effect/Cause"
+import type * as Exit from "effect/Exit"
 import fc from "fast-check"
 import * as Figure from "../src/Figure.ts"
 import type * as Finding from "../src/Finding.ts"
@@ -227,6 +229,31 @@ for (const dialect of TestDatabase.dialects()) {
         // the property met figures that reconcile and figures that do not
         assert.isAbove(withFindings, 0)
         assert.isAbove(distinctDiffering, 0)
+      }))
+
+    it.effect("refuses a side that gives one row twice, whichever side and wherever in its pages", () =>
+      Effect.gen(function*() {
+        const d = yield* TestDatabase.TestDatabase
+        yield* ControlSchema.migrate(d, controlSchema)
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(fc.constantFrom("legacy" as const, "target" as const), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 19 }), fc.integer({ min: 1, max: 6 }), async (side, n, at, pageSize) => {
+              const parts = Array.from({ length: n }, (_, i) => ({ key: `K${i}`, dimensions: ["a"], values: [1] }))
+              const twice = [...parts, { ...parts[at % n]!, values: [2] }]
+              const figure: Figure.Figure = {
+                id: "figure.twice", description: "A figure with a row given twice", entity, dimensions: ["provider"], measures: [{ name: "cost", unit: "pence" }],
+                legacy: () => pages(side === "legacy" ? twice : parts, pageSize),
+                target: () => pages(side === "target" ? twice : parts, pageSize)
+              }
+              const outcome = await Effect.runPromise(Effect.exit(d.use("reconcile", (driver) =>
+                Figure.reconcile({ runId, legacy: driver, target: driver, legacySchema: undefined, targetSchema: "unused", controlSchema, parameters: {} }, figure, async () => {}))))
+              await Effect.runPromise(d.use("clear", (driver) => driver.query(`DELETE FROM ${driver.dialect.qualify(ControlSchema.tables(controlSchema).figurePart)}`)))
+              assert.strictEqual(outcome._tag, "Failure")
+              assert.include(String(Cause.squash((outcome as Exit.Failure<unknown, unknown>).cause)), `the ${side} side gives row K${at % n} more than one part`)
+            }),
+            { numRuns: Math.min(runs, 10) }
+          )
+        )
       }))
 
     it.effect("names ten rows behind a line with more, and nothing behind lines that reconcile", () =>

@@ -285,7 +285,9 @@ export const tables = (schema: string) => {
       counted_3: Table.nullable(key),
       counted_4: Table.nullable(key)
     },
-    primaryKey: ["run_id", "figure_id", "side", "part_key"]
+    // no key: parts come in the order of their rows, not of their keys, and keeping a key's index in step cost about
+    // three times the writing of the rows; a figure checks its own keys once they are all written
+    primaryKey: []
   })
   /** A reconciliation's figure lines as worked out, moved into `figure` by the transaction that records it. */
   const figureStaged = Table.make({ schema, name: "figure_staged", columns: Object.fromEntries(figure.columns.map((c) => [c.name, specOf(c)])), primaryKey: figure.primaryKey })
@@ -365,6 +367,14 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
         await index("expected_key_by_key", t.expectedKey, ["run_id", "table_name", "target_key"])
         // the reports read a run's findings in pages in this order
         await index("finding_by_check", t.finding, ["run_id", "check_id", "entity", "fingerprint"])
+      }
+    },
+    // a figure's parts are written without a key (a figure checks its own keys once written): the staging table holds
+    // nothing between reconciliations, so it is made again
+    "0007_figure_part_unkeyed": {
+      up: async (db) => {
+        await sql.raw(dialect.dropTable(t.figurePart)).execute(db)
+        await sql.raw(dialect.createTable(t.figurePart)).execute(db)
       }
     }
   }
