@@ -156,6 +156,15 @@ for (const dialect of TestDatabase.dialects()) {
           findings: 141,
           withoutInjectedCause: 2
         })
+        // the same ground truth a page of defects at a time, whatever the pages (a row's defects split across two)
+        async function* pagesOf<A>(items: ReadonlyArray<A>, size: number) {
+          for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size)
+        }
+        for (const [given, read] of [[1_066, 20_000], [97, 13], [5, 1], [400, 250]] as const) {
+          const paged = yield* db.use("ground truth in pages", (d) =>
+            SwiftCatchers.groundTruth(d, controlSchema, checked.runId, pagesOf(manifest, given), { pageSize: read }))
+          assert.deepStrictEqual(paged, SwiftCatchers.summary(truth), `defects given ${given} and read ${read} at a time`)
+        }
 
         // a second rehearsal of the same estate gives the same target
         const snapshot = Effect.gen(function*() {

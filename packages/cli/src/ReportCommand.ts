@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs"
 import { Databases } from "@handover/core"
 import { ControlSchema } from "@handover/sql"
-import { SwiftCatchers, type SwiftDefects, SwiftEstate } from "@handover/fixtures"
+import { SwiftCatchers, SwiftEstate } from "@handover/fixtures"
 import { Gates, Masking, ReportData, Reports, type Summary } from "@handover/report"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -37,16 +37,23 @@ export type GroundTruth = SwiftCatchers.Summary
 
 /**
  * The ground truth of a run: each injected defect caught only by a record of one of its kind's catchers at its row,
- * read from the run's control records at the defects' rows and its standing findings, a page at a time.
+ * read from the run's control records and standing findings at the defects' rows, the manifest a page at a time.
  */
-const groundTruth = (runId: string, manifest: ReadonlyArray<SwiftDefects.InjectedDefect>, data: ReportData.ReportData) =>
+const groundTruth = (runId: string, manifest: string) =>
   Effect.gen(function*() {
     const target = yield* Databases.TargetDatabase
-    const records = yield* target.use("read the run's records", (d) => SwiftCatchers.recordsAt(d, ControlSchema.defaultSchema, runId, manifest))
-    return yield* target.use("compare the findings with the manifest", () =>
-      SwiftCatchers.summaryOfPages(manifest, records, ReportData.findingsOf(data.pages.findings({ statuses: ["new", "open", "regressed", "accepted"] }))))
+    // a manifest that cannot be read is its own error, not the database's
+    const result = yield* target.use("compare the findings with the manifest", (d) =>
+      SwiftCatchers.groundTruth(d, ControlSchema.defaultSchema, runId, SwiftEstate.manifestPages(manifest, 5_000)).then(
+        (summary) => ({ _tag: "compared" as const, summary }),
+        (cause: unknown) => {
+          if (cause instanceof SwiftEstate.ManifestError) return { _tag: "unreadable" as const, error: cause }
+          throw cause
+        }
+      ))
+    if (result._tag === "unreadable") return yield* Effect.fail(result.error)
+    return result.summary
   })
-
 
 /**
  * Checks, before a rehearsal spends its time, that its reports can be written into the folder; fails with a
@@ -75,7 +82,7 @@ export const report = (options: Options) =>
     const gates = Gates.evaluate(data, options.gates)
     const written = yield* Reports.writeAll(options.directory, data, gates, { owners: owners(options.pipeline) })
     const truth = options.manifest !== undefined && existsSync(options.manifest)
-      ? yield* groundTruth(options.runId, yield* SwiftEstate.readManifest(options.manifest), data)
+      ? yield* groundTruth(options.runId, options.manifest)
       : undefined
     if (!options.json) {
       for (const g of gates) yield* Console.log(`gate ${g.gate.padEnd(20)} ${g.passed ? "passed" : "FAILED"}  ${g.detail}`)

@@ -114,6 +114,12 @@ export async function* keysetPages(driver: Pick<Driver, "dialect" | "queryText">
 }
 
 /**
+ * A name for a scratch table of a command's own in `schema`: dropped by the command when done, and by
+ * `dropSortedLeftovers` when a killed command left it.
+ */
+export const scratchTable = (schema: string): { readonly schema: string; readonly name: string } => ({ schema, name: `sorted_${randomBytes(8).toString("hex")}` })
+
+/**
  * The rows of a query in pages, in key order, for a key the database has no index on (a join sorted by person and
  * service, say): the query runs once, its rows numbered in key order into a scratch table of its own in
  * `scratchSchema`, which is then read in keyset pages by that number and dropped. Keyset pages straight off such a
@@ -124,7 +130,7 @@ export async function* sortedPages(
   query: KeysetQuery & { readonly scratchSchema: string }
 ): AsyncGenerator<ReadonlyArray<TextRow>> {
   const d = driver.dialect
-  const table = { schema: query.scratchSchema, name: `sorted_${randomBytes(8).toString("hex")}` }
+  const table = scratchTable(query.scratchSchema)
   const selected = [...query.key, ...query.columns]
   const select = `SELECT ROW_NUMBER() OVER (ORDER BY ${query.key.join(", ")}) AS ${d.quoteIdentifier("n")}, ` +
     `${selected.map((c, i) => `${c} AS ${d.quoteIdentifier(`c${i}`)}`).join(", ")} FROM ${query.from}` +
