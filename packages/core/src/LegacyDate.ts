@@ -112,9 +112,32 @@ const british = (text: string, day: number, month: number, y: number, accuracy: 
 export const parse = (text: string | null, options: Options): Parsed => {
   const { today } = options
   const thisYear = parseToday(today)
-  if (text === null) return { _tag: "Missing" }
+  if (text === null) return missingDate
+  // an estate holds the same few thousand dates over and over: each text is read once for a cut-over date, and what
+  // it gives (never changed by anyone) is shared
+  const known = readings.get(today)?.get(text)
+  if (known !== undefined) return known
+  const parsed = read(text, today, thisYear)
+  let texts = readings.get(today)
+  if (texts === undefined) {
+    if (readings.size >= 4) readings.clear()
+    texts = new Map()
+    readings.set(today, texts)
+  }
+  if (texts.size >= readingsKept) texts.clear()
+  texts.set(text, Object.freeze(parsed))
+  return parsed
+}
+
+const missingDate: Parsed = Object.freeze({ _tag: "Missing" })
+
+/** Texts read so far, by cut-over date: at most a few cut-over dates, each with at most `readingsKept` texts. */
+const readings = new Map<string, Map<string, Parsed>>()
+const readingsKept = 65_536
+
+const read = (text: string, today: string, thisYear: number): Parsed => {
   const t = text.trim().replace(/\s+/g, " ")
-  if (t === "" || missing.has(t.toUpperCase())) return { _tag: "Missing" }
+  if (t === "" || missing.has(t.toUpperCase())) return missingDate
 
   let m: RegExpExecArray | null
   if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) return dated(Number(m[1]), Number(m[2]), Number(m[3]), "exact", "iso", today)

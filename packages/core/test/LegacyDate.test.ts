@@ -185,4 +185,14 @@ describe("LegacyDate", () => {
       }
     }
   )
+
+  test.prop([fc.array(fc.tuple(dateish, fc.constantFrom("2025-04-01", "2019-02-28", "2999-12-31", "2001-01-01", "2031-07-15")), { minLength: 1, maxLength: 60 })])(
+    "a text reads the same whatever was read before it, under any cut-over date, and its reading cannot be changed",
+    (calls) => {
+      const first = calls.map(([text, today]) => structuredClone(LegacyDate.parse(text, { today })))
+      const again = [...calls].reverse().map(([text, today]) => LegacyDate.parse(text, { today })).reverse()
+      assert.deepStrictEqual(again, first)
+      for (const parsed of again) assert.isTrue(Object.isFrozen(parsed))
+    }
+  )
 })

@@ -8,7 +8,10 @@ export type Cleaned<A> =
   | { readonly _tag: "Ok"; readonly value: A; readonly flags: ReadonlyArray<Pipeline.Flag> }
   | { readonly _tag: "Bad"; readonly reason: string }
 
-const ok = <A>(value: A, flags: ReadonlyArray<Pipeline.Flag> = []): Cleaned<A> => ({ _tag: "Ok", value, flags })
+const noFlags: ReadonlyArray<Pipeline.Flag> = Object.freeze([])
+const ok = <A>(value: A, flags: ReadonlyArray<Pipeline.Flag> = noFlags): Cleaned<A> => ({ _tag: "Ok", value, flags })
+
+const nothing: Cleaned<null> = Object.freeze({ _tag: "Ok", value: null, flags: noFlags })
 const bad = (reason: string): Cleaned<never> => ({ _tag: "Bad", reason })
 
 /** The cut-over date every date is checked against, from the run's parameters. */
@@ -40,7 +43,7 @@ export const dateWithAccuracy = (
   const parsed = LegacyDate.parse(text, { today: options.future === true ? "2999-12-31" : today(context) })
   switch (parsed._tag) {
     case "Missing":
-      return ok(null)
+      return nothing
     case "Sentinel":
       return ok({ date: null, accuracy: "unknown" }, [Pipeline.flag(rule, field, "warning", `${field}: ${parsed.reason}; left empty`)])
     case "Invalid":
@@ -67,7 +70,8 @@ export const date = (
   options: DateOptions = {}
 ): Cleaned<string | null> => {
   const result = dateWithAccuracy(text, field, rule, context, options)
-  return result._tag === "Bad" ? result : ok(result.value?.date ?? null, result.flags)
+  if (result._tag === "Bad") return result
+  return result === nothing ? nothing : ok(result.value?.date ?? null, result.flags)
 }
 
 /** A required date: empty is a reason to quarantine too. */
@@ -87,7 +91,7 @@ export const amount = (text: string | null, field: string): Cleaned<number | nul
   const parsed = Money.parseLegacyAmount(text)
   switch (parsed._tag) {
     case "Missing":
-      return ok(null)
+      return nothing
     case "Invalid":
       return bad(`${field}: ${parsed.reason}`)
     case "Amount":
