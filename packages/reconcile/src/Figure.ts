@@ -54,8 +54,22 @@ export interface Figure {
    * the figure give none.
    */
   readonly legacy: (context: Context) => AsyncIterable<ReadonlyArray<Part>>
-  /** The parts of the target rows, keyed by the target key the xref records for the entity, a page at a time. */
-  readonly target: (context: Context) => AsyncIterable<ReadonlyArray<Part>>
+  /**
+   * The parts of the target rows, keyed by the target key the xref records for the entity: a page at a time, or, as
+   * `{ query }`, one query of the target database whose rows go straight into `figure_part` there (no target row
+   * comes to Node: the way for a target side that is plain SQL over the target's tables).
+   */
+  readonly target: ((context: Context) => AsyncIterable<ReadonlyArray<Part>>) | { readonly query: (context: Context) => TargetQuery }
+}
+
+/**
+ * A query of the target database giving a figure's target parts. Its columns, in order: the part's key, one per
+ * dimension (text), one per measure (a whole number, or for a `distinct` measure the key counted, or NULL).
+ */
+export interface TargetQuery {
+  readonly sql: string
+  /** The query's parameters, numbered from 1 with the dialect's placeholders. */
+  readonly params: ReadonlyArray<Driver.SqlValue>
 }
 
 /** One line of a figure: a dimension value and a measure, reconciled. */
@@ -108,12 +122,18 @@ export const reconcile = async (context: Context, figure: Figure, emit: Finding.
     context.target.query(`DELETE FROM ${d.qualify(t.figurePart)} WHERE run_id = ${d.placeholder(1)} AND figure_id = ${d.placeholder(2)}`, [context.runId, figure.id])
   // parts a reconciliation stopped part-way left behind
   await clearParts()
-  for (const side of ["legacy", "target"] as const) {
-    for await (const page of figure[side](context)) {
+  const write = async (side: "legacy" | "target", pages: AsyncIterable<ReadonlyArray<Part>>) => {
+    for await (const page of pages) {
       for (let i = 0; i < page.length; i += pageSize) {
         await context.target.writeRows(t.figurePart, page.slice(i, i + pageSize).map((part) => partRow(context.runId, figure, side, part)))
       }
     }
+  }
+  await write("legacy", figure.legacy(context))
+  if (typeof figure.target === "function") await write("target", figure.target(context))
+  else {
+    const statement = targetPartsStatement(d, context.controlSchema, figure, figure.target.query(context), context.runId)
+    await context.target.query(statement.sql, statement.params)
   }
   // a row counted twice on one side would count twice in its line: the keys of each side are checked once written
   // (keys compared exactly: SQL Server's default collation would take keys differing in case for one)
@@ -153,6 +173,50 @@ const partRow = (runId: string, figure: Figure, side: "legacy" | "target", part:
     return i <= figure.measures.length && figure.measures[i - 1]!.unit === "distinct" && typeof value === "string" ? value : null
   })
   return [runId, figure.id, side, part.key, ...dimensions, ...amounts, ...counted]
+}
+
+/**
+ * The statement that inserts a figure's target parts into `figure_part` from the figure's query of the target, as
+ * `partRow` writes parts read into Node: dimensions cut to 160 characters (an empty one as empty text), whole-number
+ * measures as amounts, distinct ones as the keys counted.
+ */
+export const targetPartsStatement = (
+  dialect: SqlDialect.SqlDialect,
+  controlSchema: string,
+  figure: Pick<Figure, "id" | "dimensions" | "measures">,
+  query: TargetQuery,
+  runId: string
+): SqlDialect.Statement => {
+  const t = ControlSchema.tables(controlSchema)
+  const n = query.params.length
+  const cast = (expression: string, type: Table.ColumnType) => `CAST(${expression} AS ${dialect.columnType(type)})`
+  const dimensions = range(figure.dimensions.length).map((i) => `dimension_${i}`)
+  const measures = figure.measures.map((_, i) => `measure_${i + 1}`)
+  const empty = dialect.name === "mssql" ? "N''" : "''"
+  const columns = [
+    "run_id", "figure_id", "side", "part_key",
+    ...range(maxDimensions).map((i) => `dimension_${i}`),
+    ...range(maxMeasures).map((i) => `amount_${i}`),
+    ...range(maxMeasures).map((i) => `counted_${i}`)
+  ]
+  const values = [
+    cast(dialect.placeholder(n + 1), Table.text(40)),
+    cast(dialect.placeholder(n + 2), Table.text(60)),
+    `'target'`,
+    cast("q.part_key", Table.text(200)),
+    ...range(maxDimensions).map((i) => (i <= dimensions.length ? `LEFT(COALESCE(${cast(`q.dimension_${i}`, Table.text())}, ${empty}), 160)` : "NULL")),
+    ...range(maxMeasures).map((i) =>
+      i <= measures.length && figure.measures[i - 1]!.unit !== "distinct" ? cast(`q.measure_${i}`, Table.bigint) : "NULL"
+    ),
+    ...range(maxMeasures).map((i) =>
+      i <= measures.length && figure.measures[i - 1]!.unit === "distinct" ? cast(`q.measure_${i}`, Table.text(200)) : "NULL"
+    )
+  ]
+  return {
+    sql: `INSERT INTO ${dialect.qualify(t.figurePart)} (${columns.join(", ")}) SELECT ${values.join(", ")} ` +
+      `FROM (${query.sql}) q (${["part_key", ...dimensions, ...measures].join(", ")})`,
+    params: [...query.params, runId, figure.id]
+  }
 }
 
 /** The finding of a line that does not reconcile. */

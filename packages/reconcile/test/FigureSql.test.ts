@@ -6,7 +6,7 @@
  * it accepts.
  */
 import { assert, describe, it as plainIt, layer } from "@effect/vitest"
-import { ControlSchema, type Database } from "@handover/sql"
+import { ControlSchema, type Database, Table } from "@handover/sql"
 import { dialect as mssql } from "@handover/sql/mssql/MssqlSql"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
@@ -67,7 +67,9 @@ const scenarioArb = figureArb.chain((figure) =>
     rows: fc.integer({ min: 0, max: 24 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => rowArb(figure, i)))),
     // target rows no legacy row accounts for
     extras: fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => partArb(figure, `X${i}`)))),
-    pageSize: fc.integer({ min: 1, max: 7 })
+    pageSize: fc.integer({ min: 1, max: 7 }),
+    // the target side as one query of the target database, inserted there, instead of parts read into Node
+    byQuery: fc.boolean()
   })
 )
 
@@ -165,11 +167,36 @@ const assertRows = (got: ReadonlyArray<string>, want: ReadonlyArray<string>, can
 
 const messageHead = (f: Finding.Finding) => f.message.split("; rows: ")[0]
 
+/** A table of the target's rows for a figure whose target side is a query: every column text, as a target may hold. */
+const targetRows = { schema: controlSchema, name: "figure_target_rows" }
+
+/** Writes the target parts as rows of `targetRows`, and gives the query of them a figure's target side runs. */
+const targetRowsQuery = (d: Database.Database, figure: Figure.Figure, parts: ReadonlyArray<Figure.Part>) =>
+  d.use("write the target rows", async (driver): Promise<Figure.TargetQuery> => {
+    const q = driver.dialect.quoteIdentifier
+    const columns = ["k", ...figure.dimensions.map((_, i) => `d${i + 1}`), ...figure.measures.map((_, i) => `m${i + 1}`)]
+    await driver.query(`DROP TABLE IF EXISTS ${driver.dialect.qualify(targetRows)}`)
+    await driver.query(`CREATE TABLE ${driver.dialect.qualify(targetRows)} (${columns.map((c) => `${q(c)} ${driver.dialect.columnType(Table.text(200))}`).join(", ")})`)
+    if (parts.length > 0) {
+      await driver.writeRows(
+        { ...targetRows, columns: columns.map((name) => ({ name, type: Table.text(200), nullable: true })), primaryKey: [] } as Table.Table,
+        parts.map((p) => [p.key, ...p.dimensions, ...p.values.map((v) => (v === null ? null : String(v)))])
+      )
+    }
+    // the key, the dimensions and the measures in order, under names of the target's own
+    return { sql: `SELECT ${columns.map(q).join(", ")} FROM ${driver.dialect.qualify(targetRows)} WHERE ${q("k")} <> ${driver.dialect.placeholder(1)}`, params: ["no such key"] }
+  })
+
 const checkScenario = (d: Database.Database, s: Scenario) =>
   Effect.gen(function*() {
     const b = build(s)
     yield* load(d, b)
-    const figure: Figure.Figure = { ...b.figure, legacy: () => pages(b.legacy, s.pageSize), target: () => pages(b.target, s.pageSize) }
+    const query = s.byQuery ? yield* targetRowsQuery(d, b.figure, b.target) : undefined
+    const figure: Figure.Figure = {
+      ...b.figure,
+      legacy: () => pages(b.legacy, s.pageSize),
+      target: query === undefined ? () => pages(b.target, s.pageSize) : { query: () => query }
+    }
     const found: Array<Finding.Finding> = []
     const emitted: Array<number> = []
     yield* d.use("reconcile the figure", (driver) =>
@@ -271,7 +298,7 @@ for (const dialect of TestDatabase.dialects()) {
           target: { key: `T${i}`, dimensions: [i % 2 === 0 ? "a" : "b"], values: [i < 12 ? 101 : 100, `p${i}`] },
           survivor: 0
         }))
-        const s: Scenario = { figure, rows, extras: [], pageSize: 4 }
+        const s: Scenario = { figure, rows, extras: [], pageSize: 4, byQuery: false }
         yield* checkScenario(d, s)
         const lines = yield* stagedLines(d)
         const total = lines.find((l) => l.dimension === "all" && l.measure === "cost")!
@@ -329,5 +356,17 @@ describe("headline figures in T-SQL", () => {
     const sql = Figure.linesStatement(mssql, "handover", { ...figure, dimensions: [] }, "run-1").sql
     assert.include(sql, "GROUPING SETS (())")
     assert.notInclude(sql, "GROUPING(")
+  })
+
+  plainIt("inserts a target side given as a query as its parts: placeholders after the query's own, each measure in its column", () => {
+    const inserted = Figure.targetPartsStatement(mssql, "handover", figure, { sql: "SELECT k, a, b, m, p FROM [ias].[rows] WHERE k <> @1", params: ["x"] }, "run-1")
+    assert.deepStrictEqual(inserted.params, ["x", "run-1", "figure.weekly"])
+    assert.include(inserted.sql, "INSERT INTO [handover].[figure_part] (run_id, figure_id, side, part_key, dimension_1, dimension_2, dimension_3, dimension_4, amount_1, amount_2, amount_3, amount_4, counted_1, counted_2, counted_3, counted_4)")
+    assert.include(inserted.sql, "SELECT CAST(@2 AS nvarchar(40)), CAST(@3 AS nvarchar(60)), 'target', CAST(q.part_key AS nvarchar(200))")
+    assert.include(inserted.sql, "LEFT(COALESCE(CAST(q.dimension_1 AS nvarchar(max)), N''), 160), LEFT(COALESCE(CAST(q.dimension_2 AS nvarchar(max)), N''), 160), NULL, NULL")
+    // a sum in its amount column, a distinct count's key in its key column
+    assert.include(inserted.sql, "CAST(q.measure_1 AS bigint), NULL, NULL, NULL, NULL, CAST(q.measure_2 AS nvarchar(200)), NULL, NULL")
+    assert.include(inserted.sql, "FROM (SELECT k, a, b, m, p FROM [ias].[rows] WHERE k <> @1) q (part_key, dimension_1, dimension_2, measure_1, measure_2)")
+    for (const banned of [/::/, /\$\d/, /\btext\b/]) assert.notMatch(inserted.sql, banned)
   })
 })

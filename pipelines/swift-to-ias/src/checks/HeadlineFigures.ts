@@ -55,19 +55,69 @@ const legacyPages = (
   })
 }
 
-/** Target rows in keyset pages: `from` names the target's tables through `t`; each row is the key and then the columns. */
-const targetPages = (
-  pageSize: number,
-  context: Context,
-  query: { readonly key: ReadonlyArray<string>; readonly columns: ReadonlyArray<string>; readonly from: (t: (table: Table.Table) => string) => string; readonly where?: string }
-): AsyncIterable<ReadonlyArray<Row>> =>
-  Driver.keysetPages(context.target, {
-    key: query.key,
-    columns: query.columns,
-    from: query.from((table) => context.target.dialect.qualify(Table.inSchema(table, context.targetSchema))),
-    ...(query.where === undefined ? {} : { where: query.where }),
-    pageSize
-  })
+/**
+ * How a figure's target side is written in the target's SQL: its tables in the target schema, the cut-over date as
+ * parameter 1, and the few expressions that PostgreSQL and SQL Server write differently. Each gives what the legacy
+ * side's TypeScript gives for the same value (`ageBand`, `financialYear`, `debtAge`, pence).
+ */
+export const targetSql = (context: Context) => {
+  const d = context.target.dialect
+  const mssql = d.name === "mssql"
+  const day = cutover(context)
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
+  if (parts === null) throw new Error(`the cut-over date must be written yyyy-mm-dd, not ${JSON.stringify(day)}`)
+  const str = (value: string) => `${mssql ? "N" : ""}'${value.replaceAll("'", "''")}'`
+  const datePart = (part: "YEAR" | "MONTH" | "DAY") => (x: string) => (mssql ? `${part}(${x})` : `CAST(EXTRACT(${part} FROM ${x}) AS integer)`)
+  const year = datePart("YEAR")
+  const month = datePart("MONTH")
+  const dayOf = datePart("DAY")
+  // the cut-over date is the query's one parameter, where it uses it
+  let usesCutover = false
+  const cutoverDate = () => {
+    usesCutover = true
+    return `CAST(${d.placeholder(1)} AS date)`
+  }
+  const orNone = (x: string) => `COALESCE(${x}, ${str(none)})`
+  const financialYearOf = (x: string) => {
+    const fy = `(${year(x)} - CASE WHEN ${month(x)} >= 4 THEN 0 ELSE 1 END)`
+    return `CASE WHEN ${x} IS NULL THEN ${str("unknown")} ELSE CONCAT(${fy}, ${str("/")}, RIGHT(CONCAT(${str("0")}, (${fy} + 1) % 100), 2)) END`
+  }
+  const age = (dob: string) =>
+    `(${Number(parts[1])} - ${year(dob)} - CASE WHEN ${Number(parts[2]) * 100 + Number(parts[3])} < ${month(dob)} * 100 + ${dayOf(dob)} THEN 1 ELSE 0 END)`
+  return {
+    /** The parameters of a query written with these expressions: the cut-over date, if it was used. */
+    params: (): ReadonlyArray<string> => (usesCutover ? [day] : []),
+    table: (t: Table.Table) => d.qualify(Table.inSchema(t, context.targetSchema)),
+    str,
+    orNone,
+    /** Active at cut-over: started on or before it, not ended before it. */
+    activeAtCutover: (start: string, end: string) => `${start} IS NOT NULL AND ${start} <= ${cutoverDate()} AND (${end} IS NULL OR ${end} >= ${cutoverDate()})`,
+    /** Pounds and pence as whole pence, zero for none. */
+    pence: (x: string) => `COALESCE(CAST(ROUND(${x} * 100, 0) AS ${d.columnType(Table.bigint)}), 0)`,
+    text: (x: string) => `CAST(${x} AS ${d.columnType(Table.text(20))})`,
+    upper: (x: string) => `UPPER(${x})`,
+    financialYear: financialYearOf,
+    ageBand: (dob: string) =>
+      `CASE WHEN ${dob} IS NULL OR ${age(dob)} > 115 THEN ${str("unknown")} WHEN ${age(dob)} < 18 THEN ${str("under 18")} ` +
+      `WHEN ${age(dob)} < 65 THEN ${str("18-64")} ELSE ${str("65 and over")} END`,
+    debtAge: (raised: string) => {
+      const days = mssql ? `DATEDIFF(day, ${raised}, ${cutoverDate()})` : `(${cutoverDate()} - ${raised})`
+      return `CASE WHEN ${raised} IS NULL THEN ${str("unknown")} WHEN ${days} <= 30 THEN ${str("0-30 days")} WHEN ${days} <= 90 THEN ${str("31-90 days")} ` +
+        `WHEN ${days} <= 365 THEN ${str("91-365 days")} ELSE ${str("over 365 days")} END`
+    },
+    /** Planned hours a week in hundredths, for a line paid by the hour; zero otherwise. */
+    hours: (basis: string, units: string) =>
+      `CASE WHEN UPPER(LTRIM(RTRIM(${basis}))) IN ('HOUR', 'HOURS', 'HOURLY', 'HR') AND ${units} IS NOT NULL ` +
+      `THEN CAST(ROUND(${units} * 100, 0) AS ${d.columnType(Table.bigint)}) ELSE 0 END`
+  }
+}
+
+/** A figure's target parts as one query of the target: the key, the dimensions and the measures, in order. */
+const targetQuery = (context: Context, query: (sql: ReturnType<typeof targetSql>) => string): Figure.TargetQuery => {
+  const sql = targetSql(context)
+  const text = query(sql)
+  return { sql: text, params: sql.params() }
+}
 
 /** The parts of each page of rows. */
 async function* partsOf<A>(pages: AsyncIterable<ReadonlyArray<A>>, part: (row: A) => Part | undefined): AsyncGenerator<ReadonlyArray<Part>> {
@@ -124,8 +174,6 @@ const pence = (text: string | null): number | null => {
   return parsed._tag === "Amount" ? parsed.pence : null
 }
 
-const targetPence = (text: string | null): number | null => (text === null ? null : Money.fromPounds(text))
-
 const code = (system: CodeMaps.CodeSystem, value: string | null): string => {
   const found = CodeMaps.lookup(system, value)
   return found._tag === "Mapped" ? found.code : none
@@ -133,7 +181,7 @@ const code = (system: CodeMaps.CodeSystem, value: string | null): string => {
 
 const activeOn = (day: string, start: string | null, end: string | null) => start !== null && start <= day && (end === null || end >= day)
 
-const ageBand = (dob: string | null, day: string): string => {
+export const ageBand = (dob: string | null, day: string): string => {
   if (dob === null) return "unknown"
   let age = Number(day.slice(0, 4)) - Number(dob.slice(0, 4))
   if (day.slice(5) < dob.slice(5)) age -= 1
@@ -141,19 +189,19 @@ const ageBand = (dob: string | null, day: string): string => {
   return age > 115 ? "unknown" : age < 18 ? "under 18" : age < 65 ? "18-64" : "65 and over"
 }
 
-const financialYear = (date: string | null): string => {
+export const financialYear = (date: string | null): string => {
   if (date === null) return "unknown"
   const year = Number(date.slice(0, 4)) - (Number(date.slice(5, 7)) >= 4 ? 0 : 1)
   return `${year}/${String((year + 1) % 100).padStart(2, "0")}`
 }
 
-const debtAge = (raised: string | null, day: string): string => {
+export const debtAge = (raised: string | null, day: string): string => {
   if (raised === null) return "unknown"
   const days = Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${raised}T00:00:00Z`)) / 86_400_000)
   return days <= 30 ? "0-30 days" : days <= 90 ? "31-90 days" : days <= 365 ? "91-365 days" : "over 365 days"
 }
 
-const hourly = (basis: string | null) => basis !== null && ["HOUR", "HOURS", "HOURLY", "HR"].includes(basis.trim().toUpperCase())
+export const hourly = (basis: string | null) => basis !== null && ["HOUR", "HOURS", "HOURLY", "HR"].includes(basis.trim().toUpperCase())
 
 // ---- package lines ---------------------------------------------------------------------------------------------
 
@@ -215,56 +263,18 @@ async function* legacyLines(context: Context, pageSize: number): AsyncGenerator<
   }
 }
 
-interface TargetLine {
-  readonly key: string
-  readonly person: string
-  readonly provider: string
-  readonly component: string
-  readonly typeAndMechanism: string
-  readonly supportReason: string
-  readonly ageBand: string
-  readonly gross: number
-  readonly stored: number | null
-  readonly hours: number | null
-}
-
-/** The target's services active at cut-over with their line items, a page at a time; a service counts once. */
-async function* targetLines(context: Context, pageSize: number): AsyncGenerator<ReadonlyArray<TargetLine>> {
-  const day = cutover(context)
-  const pages = targetPages(pageSize, context, {
-    key: ["s.service_id", "c.cpli_id"],
-    columns: [
-      "s.person_id", "p.legacy_provider_id", "s.service_component", "s.service_type", "s.delivery_mechanism", "pe.primary_support_reason", "pe.date_of_birth",
-      "c.weekly_cost_gross", "c.weekly_cost_stored", "c.unit_type", "c.planned_units_per_week", "s.event_start_date", "s.event_end_date"
-    ],
-    from: (t) =>
-      `${t(TargetTables.service)} s JOIN ${t(TargetTables.carePackageLineItem)} c ON c.service_id = s.service_id ` +
-      `JOIN ${t(TargetTables.person)} pe ON pe.person_id = s.person_id LEFT JOIN ${t(TargetTables.provider)} p ON p.provider_id = s.provider_id`
-  })
-  let last: string | undefined
-  for await (const page of pages) {
-    const out: Array<TargetLine> = []
-    for (const r of page) {
-      // in key order, a service's line items come together: its first stands for it
-      if (r[0] === last) continue
-      last = r[0] ?? undefined
-      if (!activeOn(day, r[13]!, r[14] ?? null)) continue
-      out.push({
-        key: String(r[0]),
-        person: String(r[2]),
-        provider: r[3] ?? none,
-        component: r[4] ?? none,
-        typeAndMechanism: `${r[5] ?? none} / ${r[6] ?? none}`,
-        supportReason: r[7] ?? none,
-        ageBand: ageBand(r[8] ?? null, day),
-        gross: targetPence(r[9]!) ?? 0,
-        stored: targetPence(r[10] ?? null),
-        hours: hourly(r[11] ?? null) && r[12] !== null ? Math.round(Number(r[12]) * 100) : null
-      })
-    }
-    yield out
-  }
-}
+/**
+ * The target's services active at cut-over, each with its first line item (a service counts once), its person and
+ * its provider: the FROM and WHERE of the two figures over package lines.
+ */
+const activeServices = (sql: ReturnType<typeof targetSql>) =>
+  `FROM ${sql.table(TargetTables.service)} s ` +
+  `JOIN (SELECT c.service_id, c.weekly_cost_gross, c.weekly_cost_stored, c.unit_type, c.planned_units_per_week, ` +
+  `ROW_NUMBER() OVER (PARTITION BY c.service_id ORDER BY c.cpli_id) AS line_rank FROM ${sql.table(TargetTables.carePackageLineItem)} c) c ` +
+  `ON c.service_id = s.service_id AND c.line_rank = 1 ` +
+  `JOIN ${sql.table(TargetTables.person)} pe ON pe.person_id = s.person_id ` +
+  `LEFT JOIN ${sql.table(TargetTables.provider)} p ON p.provider_id = s.provider_id ` +
+  `WHERE ${sql.activeAtCutover("s.event_start_date", "s.event_end_date")}`
 
 /** The figures, reading each side in pages of `pageSize` rows. */
 export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: number } = {}) => {
@@ -285,12 +295,12 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
         dimensions: [l.provider, l.component, l.supportReason],
         values: [l.gross, l.stored ?? 0, l.hours ?? 0, 1]
       })),
-    target: (context) =>
-      partsOf(targetLines(context, pageSize), (l) => ({
-        key: l.key,
-        dimensions: [l.provider, l.component, l.supportReason],
-        values: [l.gross, l.stored ?? 0, l.hours ?? 0, 1]
-      }))
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT s.service_id, ${sql.orNone(sql.text("p.legacy_provider_id"))}, ${sql.orNone("s.service_component")}, ${sql.orNone("pe.primary_support_reason")}, ` +
+          `${sql.pence("c.weekly_cost_gross")}, ${sql.pence("c.weekly_cost_stored")}, ${sql.hours("c.unit_type", "c.planned_units_per_week")}, 1 ${activeServices(sql)}`)
+    }
   }
 
   const serviceUsers: Figure.Figure = {
@@ -305,12 +315,12 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
         dimensions: [l.typeAndMechanism, l.supportReason, l.ageBand, l.provider],
         values: [personOr(person, l.client)]
       })),
-    target: (context) =>
-      partsOf(targetLines(context, pageSize), (l) => ({
-        key: l.key,
-        dimensions: [l.typeAndMechanism, l.supportReason, l.ageBand, l.provider],
-        values: [l.person]
-      }))
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT s.service_id, CONCAT(${sql.orNone("s.service_type")}, ${sql.str(" / ")}, ${sql.orNone("s.delivery_mechanism")}), ` +
+          `${sql.orNone("pe.primary_support_reason")}, ${sql.ageBand("pe.date_of_birth")}, ${sql.orNone(sql.text("p.legacy_provider_id"))}, s.person_id ${activeServices(sql)}`)
+    }
   }
 
   // ---- finance ---------------------------------------------------------------------------------------------------
@@ -331,20 +341,11 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
             : undefined
       )
     },
-    target: (context) => {
-      const day = cutover(context)
-      return partsOf(
-        targetPages(pageSize, context, {
-          key: ["charge_id"],
-          columns: ["collector", "payer", "weekly_amount", "effective_from", "effective_to"],
-          from: (t) => t(TargetTables.clientCharge),
-          where: "charge_type IN ('contribution', 'third_party_top_up')"
-        }),
-        (r) =>
-          activeOn(day, r[4] ?? null, r[5] ?? null)
-            ? { key: String(r[0]), dimensions: [r[1] ?? none, r[2] ?? none], values: [targetPence(r[3] ?? null) ?? 0, 1] }
-            : undefined
-      )
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT charge_id, ${sql.orNone("collector")}, ${sql.orNone("payer")}, ${sql.pence("weekly_amount")}, 1 FROM ${sql.table(TargetTables.clientCharge)} ` +
+          `WHERE charge_type IN ('contribution', 'third_party_top_up') AND ${sql.activeAtCutover("effective_from", "effective_to")}`)
     }
   }
 
@@ -367,16 +368,11 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
         })
       )
     },
-    target: (context) => {
-      const day = cutover(context)
-      return partsOf(
-        targetPages(pageSize, context, { key: ["ar_invoice_id"], columns: ["debtor_person_id", "charge_type", "raised_date", "amount", "status"], from: (t) => t(TargetTables.arInvoice) }),
-        (r) => ({
-          key: String(r[0]),
-          dimensions: [r[2] ?? none, debtAge(r[3] ?? null, day), (r[5] ?? none).toUpperCase(), String(r[1])],
-          values: [targetPence(r[4]!) ?? 0, 1]
-        })
-      )
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT ar_invoice_id, ${sql.orNone("charge_type")}, ${sql.debtAge("raised_date")}, ${sql.upper(sql.orNone("status"))}, debtor_person_id, ` +
+          `${sql.pence("amount")}, 1 FROM ${sql.table(TargetTables.arInvoice)}`)
     }
   }
 
@@ -391,11 +387,11 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
         legacyPages(pageSize, context, LegacyTables.debtorReceipt, "receipt_id", ["amount", "received_date_text", "method"]),
         (r) => ({ key: String(r[0]), dimensions: [(r[3] ?? none).toUpperCase(), financialYear(legacyDate(r[2]!, cutover(context)))], values: [pence(r[1]!) ?? 0, 1] })
       ),
-    target: (context) =>
-      partsOf(
-        targetPages(pageSize, context, { key: ["receipt_id"], columns: ["amount", "received_date", "method"], from: (t) => t(TargetTables.arReceipt) }),
-        (r) => ({ key: String(r[0]), dimensions: [(r[3] ?? none).toUpperCase(), financialYear(r[2] ?? null)], values: [targetPence(r[1]!) ?? 0, 1] })
-      )
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT receipt_id, ${sql.upper(sql.orNone("method"))}, ${sql.financialYear("received_date")}, ${sql.pence("amount")}, 1 FROM ${sql.table(TargetTables.arReceipt)}`)
+    }
   }
 
   const transport: Figure.Figure = {
@@ -409,16 +405,12 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
         legacyPages(pageSize, context, LegacyTables.transportTrip, "trip_id", ["trip_date_text", "journeys", "charge_amount"]),
         (r) => ({ key: String(r[0]), dimensions: [financialYear(legacyDate(r[1]!, cutover(context)))], values: [pence(r[3]!) ?? 0, r[2] === null ? 1 : Number(r[2]), 1] })
       ),
-    target: (context) =>
-      partsOf(
-        targetPages(pageSize, context, {
-          key: ["charge_id"],
-          columns: ["effective_from", "units", "amount"],
-          from: (t) => t(TargetTables.clientCharge),
-          where: "charge_type = 'transport_flat'"
-        }),
-        (r) => ({ key: String(r[0]), dimensions: [financialYear(r[1] ?? null)], values: [targetPence(r[3] ?? null) ?? 0, r[2] === null ? 0 : Number(r[2]), 1] })
-      )
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT charge_id, ${sql.financialYear("effective_from")}, ${sql.pence("amount")}, COALESCE(units, 0), 1 FROM ${sql.table(TargetTables.clientCharge)} ` +
+          `WHERE charge_type = 'transport_flat'`)
+    }
   }
 
   // ---- safeguarding and people -----------------------------------------------------------------------------------
@@ -436,11 +428,11 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
         (r) => String(r[1]),
         (r, person) => ({ key: String(r[0]), dimensions: [financialYear(legacyDate(r[2]!, cutover(context)))], values: [1, personOr(person, String(r[1]))] })
       ),
-    target: (context) =>
-      partsOf(
-        targetPages(pageSize, context, { key: ["concern_id"], columns: ["person_id", "received_date"], from: (t) => t(TargetTables.safeguardingConcern) }),
-        (r) => ({ key: String(r[0]), dimensions: [financialYear(r[2] ?? null)], values: [1, String(r[1])] })
-      )
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT concern_id, ${sql.financialYear("received_date")}, 1, person_id FROM ${sql.table(TargetTables.safeguardingConcern)}`)
+    }
   }
 
   const safeguardingEnquiries: Figure.Figure = {
@@ -460,11 +452,12 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
           values: [1, personOr(person, String(r[1]))]
         })
       ),
-    target: (context) =>
-      partsOf(
-        targetPages(pageSize, context, { key: ["enquiry_id"], columns: ["person_id", "enquiry_type", "concluded_date"], from: (t) => t(TargetTables.safeguardingEnquiry) }),
-        (r) => ({ key: String(r[0]), dimensions: [r[2] ?? none, r[3] === null ? "open" : "concluded"], values: [1, String(r[1])] })
-      )
+    target: {
+      query: (context) =>
+        targetQuery(context, (sql) =>
+          `SELECT enquiry_id, ${sql.orNone("enquiry_type")}, CASE WHEN concluded_date IS NULL THEN ${sql.str("open")} ELSE ${sql.str("concluded")} END, 1, person_id ` +
+          `FROM ${sql.table(TargetTables.safeguardingEnquiry)}`)
+    }
   }
 
   const population: Figure.Figure = {
@@ -483,11 +476,9 @@ export const figures = ({ pageSize = defaultPageSize }: { readonly pageSize?: nu
           return { key: String(r[0]), dimensions: [], values: [1, person(String(r[0])) ?? null, nhs._tag === "Valid" ? nhs.nhsNumber : null] }
         }
       ),
-    target: (context) =>
-      partsOf(
-        targetPages(pageSize, context, { key: ["person_id"], columns: ["nhs_number"], from: (t) => t(TargetTables.person) }),
-        (r) => ({ key: String(r[0]), dimensions: [], values: [1, String(r[0]), r[1] ?? null] })
-      )
+    target: {
+      query: (context) => targetQuery(context, (sql) => `SELECT person_id, 1, person_id, nhs_number FROM ${sql.table(TargetTables.person)}`)
+    }
   }
 
   return {
