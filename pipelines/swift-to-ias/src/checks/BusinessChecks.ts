@@ -484,8 +484,9 @@ const openEventsInCld = (options: Options): Reconcile.Check => ({
     })) {
       const broken: Array<{ readonly entity: string; readonly legacyKey: string; readonly reference: string; readonly message: string }> = []
       for (const { row } of rows) {
-        for (const v of CldRules.validate(row, { reportingPeriodEnd: cutover })) {
-          if (v.rule !== "event_end_date") continue
+        // the one rule this check asks of the return (the others are the CLD return's own checks)
+        const v = CldRules.openEvent(row, { reportingPeriodEnd: cutover })
+        if (v !== undefined) {
           const reference = String(row.Event_Reference ?? "")
           const [prefix = "", legacyKey = ""] = reference.split("-")
           const entity = eventEntities[prefix] ?? String(row.Event_Type ?? "event").toLowerCase()

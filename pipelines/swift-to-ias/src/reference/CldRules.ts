@@ -304,11 +304,30 @@ const listMessage = (field: CldLists.ListField, value: string, release: CldLists
   return `${JSON.stringify(value)} is not on the ${release} list of ${field}${known}${hint}`
 }
 
+const contextOf = (row: CldRow, options: Options) => {
+  const periodEndText = options.reportingPeriodEnd ?? text(row, "Reporting_Period_End_Date")
+  return { periodEndText, context: { periodEnd: periodEndText === undefined ? undefined : parseDate(periodEndText) } satisfies Context }
+}
+
+const openEventWith = (row: CldRow, context: Context): Violation | undefined => {
+  const eventType = text(row, "Event_Type")
+  if (eventType === undefined || text(row, "Event_End_Date") !== undefined) return undefined
+  if (!startsWith(row, "Event_Type", ["Service"])) {
+    return { rule: "event_end_date", field: "Event_End_Date", message: `only a service may be open: a ${eventType} event needs an end date` }
+  }
+  const endRule = rulesOfFields().find((r) => r.field === "Event_End_Date")
+  return endRule?.mandatory(row, context) === true
+    ? { rule: "event_end_date", field: "Event_End_Date", message: "the person has died: the service needs an end date" }
+    : undefined
+}
+
+/** The `event_end_date` rule alone, as `validate` gives it: an event left open that only a living person's service may be. */
+export const openEvent = (row: CldRow, options: Options = {}): Violation | undefined => openEventWith(row, contextOf(row, options).context)
+
 /** Every rule the row breaks, in the order of the rules above. */
 export const validate = (row: CldRow, options: Options = {}): ReadonlyArray<Violation> => {
   const release = options.release ?? "R2"
-  const periodEndText = options.reportingPeriodEnd ?? text(row, "Reporting_Period_End_Date")
-  const context: Context = { periodEnd: periodEndText === undefined ? undefined : parseDate(periodEndText) }
+  const { periodEndText, context } = contextOf(row, options)
   const violations: Array<Violation> = []
   const add = (rule: RuleId, field: CldColumn, message: string) => violations.push({ rule, field, message })
 
@@ -319,15 +338,8 @@ export const validate = (row: CldRow, options: Options = {}): ReadonlyArray<Viol
     }
   }
 
-  const eventType = text(row, "Event_Type")
-  if (eventType !== undefined && text(row, "Event_End_Date") === undefined) {
-    const endRule = rulesOfFields().find((r) => r.field === "Event_End_Date")
-    if (!startsWith(row, "Event_Type", ["Service"])) {
-      add("event_end_date", "Event_End_Date", `only a service may be open: a ${eventType} event needs an end date`)
-    } else if (endRule?.mandatory(row, context) === true) {
-      add("event_end_date", "Event_End_Date", "the person has died: the service needs an end date")
-    }
-  }
+  const open = openEventWith(row, context)
+  if (open !== undefined) violations.push(open)
 
   for (const field of CldLists.listFields) {
     const value = row[field]

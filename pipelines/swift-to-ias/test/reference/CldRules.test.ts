@@ -3,6 +3,7 @@
  * rows that break it and only those.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { fc, test } from "@fast-check/vitest"
 import * as CldRules from "../../src/reference/CldRules.ts"
 
 type Row = Record<string, string | null>
@@ -166,6 +167,25 @@ describe("CldRules", () => {
       const died = { ...service, Date_of_Death: "2026-01-15" }
       assert.deepStrictEqual(broken(died), ["event_end_date Event_End_Date"])
       assert.deepStrictEqual(broken({ ...died, Event_End_Date: "2026-01-15" }), [])
+    })
+
+    test.prop([
+      fc.constantFrom(request, assessment, service, review, person),
+      fc.option(fc.constantFrom("Request", "Assessment", "Service", "Review", "service", " Service", ""), { nil: undefined }),
+      fc.option(fc.constantFrom("2026-01-15", "2025-06-19", "2027-01-01", "", "15/01/2026", "not a date"), { nil: null }),
+      fc.option(fc.constantFrom("2025-07-01", "", "01/07/2025"), { nil: null }),
+      fc.option(fc.constantFrom("Service user", "Unpaid carer known by association", "Unpaid carer"), { nil: undefined }),
+      fc.option(fc.constantFrom("2026-03-31", "2025-12-31"), { nil: undefined })
+    ])("alone, gives what validate gives for it", (base, eventType, death, end, clientType, periodEnd) => {
+      const row: Row = {
+        ...base,
+        ...(eventType === undefined ? {} : { Event_Type: eventType }),
+        Date_of_Death: death,
+        Event_End_Date: end,
+        ...(clientType === undefined ? {} : { Client_Type: clientType })
+      }
+      const options = periodEnd === undefined ? {} : { reportingPeriodEnd: periodEnd }
+      assert.deepStrictEqual(CldRules.openEvent(row, options), validate(row, options).find((v) => v.rule === "event_end_date"))
     })
   })
 
