@@ -26,13 +26,19 @@ const plainPounds = /^(-)?(\d{1,13})(?:\.(\d{1,2}))?$/
  * The pence of a plain amount such as `1234.5`, exactly, by integer arithmetic on its digits (the common case, and
  * no float is ever involved); `undefined` for anything else, which decimal arithmetic then handles.
  */
-const plainPence = (text: string): Pence | undefined => {
-  const m = plainPounds.exec(text)
-  if (m === null) return undefined
-  const places = m[3] ?? ""
-  const pence = Number(m[2]) * 100 + (places === "" ? 0 : places.length === 1 ? Number(places) * 10 : Number(places))
+const plainPence = (text: string): Pence | undefined => (plainPounds.test(text) ? penceOfPlain(text) : undefined)
+
+/** The pence of text `plainPounds` accepts, read digit by digit (no match to allocate: most amounts are plain). */
+const penceOfPlain = (text: string): Pence => {
+  const negative = text.charCodeAt(0) === 45
+  let i = negative ? 1 : 0
+  let pounds = 0
+  for (; i < text.length && text.charCodeAt(i) !== 46; i++) pounds = pounds * 10 + (text.charCodeAt(i) - 48)
+  // one place is tens of pence, two are pence
+  const places = i >= text.length ? 0 : (text.charCodeAt(i + 1) - 48) * 10 + (i + 2 < text.length ? text.charCodeAt(i + 2) - 48 : 0)
+  const pence = pounds * 100 + places
   // `0 - pence`, not `-pence`: `-0.00` is zero pence, not JavaScript's minus zero
-  return m[1] === undefined ? pence : 0 - pence
+  return negative ? 0 - pence : pence
 }
 
 /**
@@ -98,7 +104,10 @@ const grouped = /^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$/
  * and more than two decimal places (`1.500` too) are refused with a reason, never guessed at. Blank is `Missing`.
  */
 export const parseLegacyAmount = (text: string | null): LegacyAmount => {
-  if (text === null || text.trim() === "") return { _tag: "Missing" }
+  if (text === null) return { _tag: "Missing" }
+  // a plain amount (`-1234.5`), the common case, reads the same as below without the work
+  if (plainPounds.test(text)) return { _tag: "Amount", pence: penceOfPlain(text) }
+  if (text.trim() === "") return { _tag: "Missing" }
   const invalid = (reason: string): LegacyAmount => ({ _tag: "Invalid", reason })
   let body = text.trim()
   const bracketed = /^\((.*)\)$/.exec(body)
