@@ -130,6 +130,8 @@ const checkStep = (
     // `expected_key`, with the main table's where the xref differs, or where later rows are matched to the ones the
     // mapping gave before them
     const mainTable = step.targets[0]!.name
+    // where each target table's key is among its columns
+    const keyAt = new Map([...prepared.placed.values()].map((t) => [t.name, t.columns.findIndex((c) => c.name === t.primaryKey[0])] as const))
     yield* Source.batches(legacy, {
       table: prepared.sourceTable,
       columns: step.source.columns,
@@ -165,8 +167,7 @@ const checkStep = (
           for (const result of results) {
             if (result._tag !== "Mapped" || result.outcome._tag !== "Load") continue
             for (const [table, values] of result.rows) {
-              const pk = table.columns.findIndex((c) => c.name === table.primaryKey[0])
-              const key = String(values[pk])
+              const key = String(values[keyAt.get(table.name)!])
               const list = expected.get(table.name) ?? []
               list.push({ legacyKey: result.legacyKey, key, values })
               expected.set(table.name, list)
@@ -233,12 +234,13 @@ const checkStep = (
                 }))
                 continue
               }
-              table.columns.forEach((column, i) => {
+              for (let i = 0; i < table.columns.length; i++) {
                 // the same text is the same value: most fields need no canonical form
-                if (Canonical.sameText(e.values[i], actual[i] ?? null)) return
+                if (Canonical.sameText(e.values[i], actual[i] ?? null)) continue
+                const column = table.columns[i]!
                 const want = Canonical.value(column.type, e.values[i])
                 const got = Canonical.value(column.type, actual[i] ?? null)
-                if (want === got) return
+                if (want === got) continue
                 found.push(Finding.make({
                   check: checkId(table),
                   entity: step.entity,
@@ -253,7 +255,7 @@ const checkStep = (
                   explanation: Explain.explain(want, got),
                   message: `${table.name}.${column.name} of ${e.key} differs from what the mapping gives for legacy row ${e.legacyKey}`
                 }))
-              })
+              }
             }
           }
           yield* writeExpectedKeys(target, controlSchema, expectedKeys, written)
