@@ -518,22 +518,22 @@ const money = core("Money")([
     find: "if (pence.abs().greaterThan(Number.MAX_SAFE_INTEGER)) {",
     replace: "if (false) {"
   },
-  { rule: "A minus sign makes an amount negative", find: "m[1] === undefined ? pence : 0 - pence", replace: "m[1] === undefined ? pence : pence" },
+  { rule: "A minus sign makes an amount negative", find: "return negative ? 0 - pence : pence", replace: "return negative ? pence : pence" },
   {
     rule: "Minus nothing (-0.00) is zero pence, not minus zero",
-    find: "m[1] === undefined ? pence : 0 - pence",
-    replace: "m[1] === undefined ? pence : -pence"
+    find: "return negative ? 0 - pence : pence",
+    replace: "return negative ? -pence : pence"
   },
-  { rule: "One decimal place is tens of pence (12.5 is 1250 pence)", find: "places.length === 1 ? Number(places) * 10", replace: "places.length === 1 ? Number(places)" },
+  {
+    rule: "One decimal place is tens of pence (12.5 is 1250 pence)",
+    find: "(text.charCodeAt(i + 1) - 48) * 10 + (i + 2 < text.length ? text.charCodeAt(i + 2) - 48 : 0)",
+    replace: "(i + 2 < text.length ? (text.charCodeAt(i + 1) - 48) * 10 + text.charCodeAt(i + 2) - 48 : text.charCodeAt(i + 1) - 48)"
+  },
   { rule: "A negative amount is written with its minus sign", find: "${pence < 0 ? \"-\" : \"\"}", replace: "" },
   { rule: "Pence are written with two digits (1.05, not 1.5)", find: "String(whole % 100).padStart(2, \"0\")", replace: "String(whole % 100)" },
   { rule: "Only a whole number of pence is written as pounds", find: "if (!Number.isSafeInteger(pence)) throw", replace: "if (false) throw" },
   { rule: "An amount read back that is not a whole number of pence is refused", find: "if (!pence.isInteger()) throw", replace: "if (false) throw" },
-  {
-    rule: "A blank legacy amount is missing, not wrong",
-    find: "if (text === null || text.trim() === \"\") return { _tag: \"Missing\" }",
-    replace: "if (text === null) return { _tag: \"Missing\" }"
-  },
+  { rule: "A blank legacy amount is missing, not wrong", find: "if (text.trim() === \"\") return { _tag: \"Missing\" }", replace: "" },
   { rule: "Spaces around a legacy amount are dropped", find: "let body = text.trim()", replace: "let body = text" },
   { rule: "A pound sign before a legacy amount is allowed", find: "/^(-)?(£)?\\s*", replace: "/^(-)?()?\\s*" },
   { rule: "A legacy amount in brackets is negative", find: "pence: minus || bracketed ? 0 - plain : plain", replace: "pence: minus ? 0 - plain : plain" },
@@ -588,7 +588,7 @@ const clean = mutantsOf("pipelines/swift-to-ias/src/Clean.ts", ["test/Clean.test
   { rule: "Only a planned date may lie after the cut-over", find: "options.future === true ? \"2999-12-31\" : today(context)", replace: "\"2999-12-31\"" },
   {
     rule: "An empty date stays empty",
-    find: "case \"Missing\":\n      return ok(null)\n    case \"Sentinel\":",
+    find: "case \"Missing\":\n      return nothing\n    case \"Sentinel\":",
     replace: "case \"Missing\":\n      return bad(\"no date\")\n    case \"Sentinel\":"
   },
   { rule: "A dummy date is left empty", find: "ok({ date: null, accuracy: \"unknown\" }", replace: "ok({ date: \"1900-01-01\", accuracy: \"unknown\" }" },
@@ -639,8 +639,8 @@ const clean = mutantsOf("pipelines/swift-to-ias/src/Clean.ts", ["test/Clean.test
   },
   {
     rule: "An unreadable date quarantines the row when only the date is wanted",
-    find: "return result._tag === \"Bad\" ? result : ok(",
-    replace: "return ok("
+    find: "return result._tag === \"Bad\" ? result : result === nothing ? nothing : ok(",
+    replace: "return result === nothing ? nothing : ok("
   },
   { rule: "A date keeps its flags when only the date is wanted", find: "ok(result.value?.date ?? null, result.flags)", replace: "ok(result.value?.date ?? null)" },
   { rule: "An unreadable required date quarantines the row", find: "if (result._tag === \"Bad\") return result", replace: "" },
@@ -648,7 +648,7 @@ const clean = mutantsOf("pipelines/swift-to-ias/src/Clean.ts", ["test/Clean.test
   { rule: "A required date keeps its flags", find: "ok(result.value, result.flags)", replace: "ok(result.value)" },
   {
     rule: "An empty amount stays empty",
-    find: "case \"Missing\":\n      return ok(null)\n    case \"Invalid\":",
+    find: "case \"Missing\":\n      return nothing\n    case \"Invalid\":",
     replace: "case \"Missing\":\n      return bad(\"no amount\")\n    case \"Invalid\":"
   },
   {

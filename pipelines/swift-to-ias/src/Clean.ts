@@ -70,8 +70,7 @@ export const date = (
   options: DateOptions = {}
 ): Cleaned<string | null> => {
   const result = dateWithAccuracy(text, field, rule, context, options)
-  if (result._tag === "Bad") return result
-  return result === nothing ? nothing : ok(result.value?.date ?? null, result.flags)
+  return result._tag === "Bad" ? result : result === nothing ? nothing : ok(result.value?.date ?? null, result.flags)
 }
 
 /** A required date: empty is a reason to quarantine too. */
