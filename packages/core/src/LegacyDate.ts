@@ -115,10 +115,10 @@ export const parse = (text: string | null, options: Options): Parsed => {
   if (text === null) return missingDate
   // an estate holds the same few thousand dates over and over: each text is read once for a cut-over date, and what
   // it gives (never changed by anyone) is shared
-  const known = readings.get(today)?.get(text)
+  let texts = readings.get(today)
+  const known = texts?.get(text)
   if (known !== undefined) return known
   const parsed = read(text, today, thisYear)
-  let texts = readings.get(today)
   if (texts === undefined) {
     if (readings.size >= 4) readings.clear()
     texts = new Map()

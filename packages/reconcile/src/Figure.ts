@@ -192,7 +192,7 @@ export const targetPartsStatement = (
   const cast = (expression: string, type: Table.ColumnType) => `CAST(${expression} AS ${dialect.columnType(type)})`
   const dimensions = range(figure.dimensions.length).map((i) => `dimension_${i}`)
   const measures = figure.measures.map((_, i) => `measure_${i + 1}`)
-  const empty = dialect.name === "mssql" ? "N''" : "''"
+  const empty = dialect.quoteString("")
   const columns = [
     "run_id", "figure_id", "side", "part_key",
     ...range(maxDimensions).map((i) => `dimension_${i}`),
@@ -276,7 +276,7 @@ export const linesStatement = (
   const t = ControlSchema.tables(controlSchema)
   const p = dialect.placeholder
   const mssql = dialect.name === "mssql"
-  const str = (value: string) => `${mssql ? "N" : ""}'${value.replaceAll("'", "''")}'`
+  const str = dialect.quoteString
   // SQL Server compares text without regard to case by default: dimension values and keys counted are compared and
   // grouped exactly, as they are in PostgreSQL
   const exact = (expression: string) => (mssql ? `${expression} COLLATE Latin1_General_100_BIN2` : expression)

@@ -42,6 +42,8 @@ export interface KeysetPage {
 export interface SqlDialect {
   readonly name: DialectName
   readonly quoteIdentifier: (name: string) => string
+  /** A text value as a literal of the dialect (Unicode on SQL Server). */
+  readonly quoteString: (value: string) => string
   readonly qualify: (table: TableRef) => string
   /** The placeholder of the n-th parameter, counting from 1. */
   readonly placeholder: (n: number) => string

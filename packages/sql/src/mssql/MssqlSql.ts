@@ -50,6 +50,7 @@ const asText = (column: string) => `CONVERT(nvarchar(max), ${quoteIdentifier(col
 export const dialect: SqlDialect = {
   name: "mssql",
   quoteIdentifier,
+  quoteString,
   qualify,
   placeholder,
   columnType,

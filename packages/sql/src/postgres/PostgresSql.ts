@@ -73,6 +73,7 @@ export const keysetSelect = (page: Parameters<SqlDialect["keysetPage"]>[0], inli
 export const make = (name: Extract<DialectName, "postgres" | "pglite">): SqlDialect => ({
   name,
   quoteIdentifier,
+  quoteString: quoteLiteral,
   qualify,
   placeholder,
   columnType,

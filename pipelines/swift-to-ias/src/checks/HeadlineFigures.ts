@@ -66,7 +66,7 @@ export const targetSql = (context: Context) => {
   const day = cutover(context)
   const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
   if (parts === null) throw new Error(`the cut-over date must be written yyyy-mm-dd, not ${JSON.stringify(day)}`)
-  const str = (value: string) => `${mssql ? "N" : ""}'${value.replaceAll("'", "''")}'`
+  const str = d.quoteString
   const datePart = (part: "YEAR" | "MONTH" | "DAY") => (x: string) => (mssql ? `${part}(${x})` : `CAST(EXTRACT(${part} FROM ${x}) AS integer)`)
   const year = datePart("YEAR")
   const month = datePart("MONTH")
@@ -107,7 +107,7 @@ export const targetSql = (context: Context) => {
     },
     /** Planned hours a week in hundredths, for a line paid by the hour; zero otherwise. */
     hours: (basis: string, units: string) =>
-      `CASE WHEN UPPER(LTRIM(RTRIM(${basis}))) IN ('HOUR', 'HOURS', 'HOURLY', 'HR') AND ${units} IS NOT NULL ` +
+      `CASE WHEN UPPER(LTRIM(RTRIM(${basis}))) IN (${hourlyBases.map((b) => `'${b}'`).join(", ")}) AND ${units} IS NOT NULL ` +
       `THEN CAST(ROUND(${units} * 100, 0) AS ${d.columnType(Table.bigint)}) ELSE 0 END`
   }
 }
@@ -201,7 +201,10 @@ export const debtAge = (raised: string | null, day: string): string => {
   return days <= 30 ? "0-30 days" : days <= 90 ? "31-90 days" : days <= 365 ? "91-365 days" : "over 365 days"
 }
 
-export const hourly = (basis: string | null) => basis !== null && ["HOUR", "HOURS", "HOURLY", "HR"].includes(basis.trim().toUpperCase())
+/** How a line paid by the hour writes its rate basis, in capitals. */
+const hourlyBases = ["HOUR", "HOURS", "HOURLY", "HR"]
+
+export const hourly = (basis: string | null) => basis !== null && hourlyBases.includes(basis.trim().toUpperCase())
 
 // ---- package lines ---------------------------------------------------------------------------------------------
 
