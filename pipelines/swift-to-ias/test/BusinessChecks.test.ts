@@ -223,6 +223,8 @@ for (const dialect of TestDatabase.dialects()) {
             // the estate plants defects most checks catch: the comparison is not of empty lists
             const caught = Object.entries(expected).filter(([, list]) => list.length > 0).map(([id]) => id)
             assert.isAtLeast(caught.length, 6, `checks with findings: ${caught.join(", ")}`)
+            // the rates worked out in the database among them
+            assert.include(caught, "rule.rate-for-year")
             for (const pageSize of [3, BusinessChecks.defaultPageSize]) {
               const actual = await streamedFindings(c, pageSize)
               for (const check of Before.legacy) assert.deepStrictEqual(actual[check.id], expected[check.id], `${check.id} at pages of ${pageSize}`)

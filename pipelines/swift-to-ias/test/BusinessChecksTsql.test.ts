@@ -12,6 +12,7 @@ import * as MssqlSql from "@handover/sql/mssql/MssqlSql"
 import * as PostgresSql from "@handover/sql/postgres/PostgresSql"
 import * as BusinessChecks from "../src/checks/BusinessChecks.ts"
 import * as CldProjection from "../src/CldProjection.ts"
+import * as Uplifts from "../src/reference/Uplifts.ts"
 
 /**
  * A driver that records every statement, run through `query` or `queryText`, and answers each with the rows `answer`
@@ -68,8 +69,15 @@ describe("the business checks' statements", () => {
   it("on SQL Server: stored sorted by SELECT INTO, DATEDIFF, components compared by code point, TOP and no LIMIT", async () => {
     const byCheck = await statementsOf(MssqlSql.dialect)
     const rate = byCheck["rule.rate-for-year"]!.join("\n")
-    assert.include(rate,
-      "ROW_NUMBER() OVER (ORDER BY s.provider_id, COALESCE(s.service_component, c.element_type, c.unit_type, 'null') COLLATE Latin1_General_BIN2, s.service_id, c.cpli_id)")
+    // lines grouped by provider and component in the database, components compared by code point; the next day by
+    // DATEADD; the uplift factors rounded to the 30 decimal places SQL Server's decimals leave room for
+    assert.include(rate, "COALESCE(s.service_component, c.element_type, c.unit_type, 'null') COLLATE Latin1_General_BIN2 AS component")
+    assert.include(rate, "ROW_NUMBER() OVER (PARTITION BY k.provider, k.component ORDER BY k.latest)")
+    assert.include(rate, "s2.event_start_date = DATEADD(day, 1, s.event_end_date)")
+    assert.include(rate, `(CAST('0001-01-01' AS DATE), CAST('2006-03-31' AS DATE), ${Uplifts.factorText(2005, 30)})`)
+    assert.include(rate, "(CAST('2025-04-01' AS DATE), CAST('9999-12-31' AS DATE), 1)")
+    assert.match(rate, /, \d\.\d{30}\)/)
+    assert.notMatch(rate, /\.\d{31}/)
     assert.include(byCheck["rule.late-client-invoice"]!.join("\n"), "DATEDIFF(day, i.period_to, i.raised_date) > 91")
     for (const [id, statements] of Object.entries(byCheck)) {
       assertSortedOnce(statements, id)
@@ -81,7 +89,7 @@ describe("the business checks' statements", () => {
         } else assert.match(sql, /^(ALTER TABLE|DROP TABLE IF EXISTS) \[handover\]\.\[sorted_/, `${id}: ${sql}`)
         assert.notInclude(sql, "LIMIT", id)
         assert.notMatch(sql, /\$\d/, `${id}: PostgreSQL placeholders`)
-        assert.notInclude(sql, "+ 1", id)
+        assert.notMatch(sql, /date\)? \+ \d/, `${id}: date arithmetic by +`)
       }
     }
     // the legacy key of every finding through the xref, joined on the run as a parameter
@@ -91,7 +99,12 @@ describe("the business checks' statements", () => {
 
   it("on PostgreSQL: stored sorted in an unlogged table, date arithmetic on dates, LIMIT", async () => {
     const byCheck = await statementsOf(PostgresSql.make("postgres"))
-    assert.notInclude(byCheck["rule.rate-for-year"]!.join("\n"), "COLLATE")
+    const rate = byCheck["rule.rate-for-year"]!.join("\n")
+    assert.notInclude(rate, "COLLATE")
+    assert.include(rate, "s2.event_start_date = (s.event_end_date + 1)")
+    // the uplift factors exact: three decimal places a year since 2005
+    assert.include(rate, `(CAST('0001-01-01' AS DATE), CAST('2006-03-31' AS DATE), ${Uplifts.factorText(2005)})`)
+    assert.match(rate, /\.\d{60}\)/)
     assert.include(byCheck["rule.late-client-invoice"]!.join("\n"), "(i.raised_date - i.period_to) > 91")
     for (const [id, statements] of Object.entries(byCheck)) {
       assertSortedOnce(statements, id)

@@ -261,73 +261,72 @@ const financialYearRekey = (options: Options): Reconcile.Check => ({
     }, options.pageSize)
 })
 
-interface RatedLine {
-  readonly serviceId: string
-  readonly person: string
-  readonly start: string
-  readonly provider: string
-  readonly component: string
-  readonly end: string | null
-  readonly rate: string
-  readonly legacyKey: string | null
+/**
+ * The financial years with the factor that carries their rates to the latest year's terms, as a table of date ranges
+ * (`from_date`, `to_date`, `factor`): years before the first uplift share the first year's factor, years after the
+ * latest have none. Exact on PostgreSQL; on SQL Server, whose decimals hold 38 digits, the factors are rounded to 30
+ * decimal places and the products carried to at least 6.
+ */
+const upliftFactors = (context: Pick<Context, "target">) => {
+  const places = context.target.dialect.name === "mssql" ? 30 : undefined
+  const rows: Array<string> = []
+  for (let year = Uplifts.earliestYear; year <= Uplifts.latestYear; year++) {
+    const from = year === Uplifts.earliestYear ? "0001-01-01" : `${year}-04-01`
+    const to = year === Uplifts.latestYear ? "9999-12-31" : `${year + 1}-03-31`
+    rows.push(`(CAST('${from}' AS DATE), CAST('${to}' AS DATE), ${Uplifts.factorText(year, places)})`)
+  }
+  return `(VALUES ${rows.join(", ")}) AS u (from_date, to_date, factor)`
 }
 
-/** A line's rate is the provider's rate for the service in the line's financial year. */
+/** The day after a date column. */
+const dayAfter = (context: Pick<Context, "target">, date: string) =>
+  context.target.dialect.name === "mssql" ? `DATEADD(day, 1, ${date})` : `(${date} + 1)`
+
+/**
+ * A line's rate is the provider's rate for the service in the line's financial year: the core lines with a rate and
+ * a provider, grouped by provider and service component in the database, each group's median in the latest year's
+ * terms worked out there too (exact: twice the median is the sum of the two middle rates, so nothing is divided), and
+ * only the lines more than 1 % from it read back.
+ */
 const rateForYear = (options: Options): Reconcile.Check => ({
   id: "rule.rate-for-year",
   description: "Each line is paid at its provider's rate for the service in the financial year it runs to (cut-over at the latest): rates of different years agree once carried forward by the published uplifts",
   run: (context) => {
-    const cutover = context.parameters.cutoverDate ?? "2026-03-31"
-    const component = (s: string, c: string) => componentKey(context, s, c)
-    const rated = (c: string) => `${c}.element_kind = 'core' AND ${c}.unit_rate IS NOT NULL AND ${c}.unit_rate > 0`
-    // the core lines with a rate and a provider, in the order of their provider and service component
-    const lines = (async function*() {
-      for await (const page of pagesOf(context, {
-        key: ["s.provider_id", component("s", "c"), "s.service_id", "c.cpli_id"],
-        columns: ["s.event_end_date", "c.unit_rate", "x.legacy_key", "s.person_id", "s.event_start_date"],
-        from: `${q(context, TargetTables.service)} s JOIN ${q(context, TargetTables.carePackageLineItem)} c ON c.service_id = s.service_id ` +
-          legacyKeyJoin(context, "x", "package line", "s.service_id", context.target.dialect.placeholder(1)),
-        where: `${rated("c")} AND s.provider_id IS NOT NULL`,
-        params: [context.runId],
-        pageSize: options.pageSize
-      })) {
-        yield page.map((r): RatedLine => ({
-          provider: String(r[0]),
-          component: String(r[1]),
-          serviceId: String(r[2]),
-          end: r[4] ?? null,
-          rate: String(r[5]),
-          legacyKey: r[6] ?? null,
-          person: String(r[7]),
-          start: String(r[8])
-        }))
-      }
-    })()
-    // one provider's lines of one service component at a time: as many as the lines the provider has of the service,
-    // some thousands for the largest home care provider of a county
-    return inPages(groupsInOrder(lines, (l) => `${l.provider}|${l.component}`), (all) => {
-      // but for a line followed the next day by one of the same person, provider and component (re-keyed on 1 April):
-      // that one carries the later year's rate
-      const starts = new Set(all.map((l) => `${l.person}|${days(l.start)}`))
-      const group = all.filter((l) => l.end === null || !starts.has(`${l.person}|${days(l.end) + 1}`))
-      if (group.length < 2) return []
-      const list = group.map((line) => {
-        const year = financialYear(line.end === null || line.end > cutover ? cutover : line.end)
-        return { line, year, latest: Uplifts.inLatestTerms(line.rate, year) }
-      })
-      // the median of the rates in the latest year's terms stands for the provider's rate; two lines that disagree
-      // are both reported, as nothing tells which one is right
-      const sorted = list.map((e) => e.latest).sort((a, b) => a.comparedTo(b))
-      const median = sorted[Math.floor((sorted.length - 1) / 2)]!.plus(sorted[Math.floor(sorted.length / 2)]!).dividedBy(2)
-      const out: Array<Finding.Finding> = []
-      for (const e of list) {
-        if (e.latest.minus(median).abs().lessThanOrEqualTo(median.times("0.01"))) continue
-        out.push(finding("rule.rate-for-year", "package line", e.line.legacyKey, e.line.serviceId, "unit_rate",
-          `a rate of ${e.line.rate} for ${e.year}/${e.year + 1} that does not match the provider's rate for the service carried by the published uplifts`,
-          { target: e.line.rate }))
-      }
-      return out
-    }, options.pageSize)
+    const d = context.target.dialect
+    const cutover = d.placeholder(2)
+    const rated = (s: string, c: string) => `${c}.element_kind = 'core' AND ${c}.unit_rate IS NOT NULL AND ${c}.unit_rate > 0 AND ${s}.provider_id IS NOT NULL`
+    const lines = (s: string, c: string) =>
+      `${q(context, TargetTables.service)} ${s} JOIN ${q(context, TargetTables.carePackageLineItem)} ${c} ON ${c}.service_id = ${s}.service_id`
+    // the year a line is paid in: the year it runs to, or the cut-over's for a line running past it
+    const effective = `CASE WHEN s.event_end_date IS NULL OR s.event_end_date > ${cutover} THEN ${cutover} ELSE s.event_end_date END`
+    // but for a line followed the next day by one of the same person, provider and component (re-keyed on 1 April):
+    // that one carries the later year's rate
+    const rekeyed = `EXISTS (SELECT 1 FROM ${lines("s2", "c2")} WHERE ${rated("s2", "c2")} AND s2.person_id = s.person_id ` +
+      `AND s2.provider_id = s.provider_id AND ${componentKey(context, "s2", "c2")} = ${componentKey(context, "s", "c")} ` +
+      `AND s2.event_start_date = ${dayAfter(context, "s.event_end_date")})`
+    const kept = `SELECT s.provider_id AS provider, ${componentKey(context, "s", "c")} AS component, s.service_id, c.cpli_id, ${effective} AS effective, ` +
+      `c.unit_rate, c.unit_rate * u.factor AS latest FROM ${lines("s", "c")} JOIN ${upliftFactors(context)} ON ${effective} BETWEEN u.from_date AND u.to_date ` +
+      `WHERE ${rated("s", "c")} AND (s.event_end_date IS NULL OR NOT ${rekeyed})`
+    const group = "PARTITION BY r.provider, r.component"
+    const ranked = `SELECT k.*, ROW_NUMBER() OVER (PARTITION BY k.provider, k.component ORDER BY k.latest) AS rn, ` +
+      `COUNT(*) OVER (PARTITION BY k.provider, k.component) AS group_lines FROM (${kept}) k`
+    // the two middle rates of a group: the same one when it has an odd number of lines
+    const withMedian = `SELECT r.*, MIN(CASE WHEN r.rn = (r.group_lines - 1) / 2 + 1 THEN r.latest END) OVER (${group}) ` +
+      `+ MIN(CASE WHEN r.rn = r.group_lines / 2 + 1 THEN r.latest END) OVER (${group}) AS twice_median FROM (${ranked}) r`
+    return findingPages(context, {
+      key: ["g.provider", "g.component", "g.service_id", "g.cpli_id"],
+      columns: ["g.effective", "g.unit_rate", "x.legacy_key"],
+      from: `(${withMedian}) g ` + legacyKeyJoin(context, "x", "package line", "g.service_id", d.placeholder(1)),
+      // two lines that disagree are both reported, as nothing tells which one is right
+      where: "g.group_lines >= 2 AND ABS(2 * g.latest - g.twice_median) > g.twice_median * 0.01",
+      params: [context.runId, context.parameters.cutoverDate ?? "2026-03-31"],
+      pageSize: options.pageSize
+    }, ([, , serviceId, , effectiveDate, rate, legacyKey]) => {
+      const year = financialYear(String(effectiveDate))
+      return [finding("rule.rate-for-year", "package line", legacyKey, String(serviceId), "unit_rate",
+        `a rate of ${rate} for ${year}/${year + 1} that does not match the provider's rate for the service carried by the published uplifts`,
+        { target: rate ?? null })]
+    })
   }
 })
 
