@@ -300,13 +300,14 @@ const rateForYear = (options: Options): Reconcile.Check => ({
     // the year a line is paid in: the year it runs to, or the cut-over's for a line running past it
     const effective = `CASE WHEN s.event_end_date IS NULL OR s.event_end_date > ${cutover} THEN ${cutover} ELSE s.event_end_date END`
     // but for a line followed the next day by one of the same person, provider and component (re-keyed on 1 April):
-    // that one carries the later year's rate
+    // that one carries the later year's rate (a line with no end has none; no OR here, so that the database can
+    // answer it with one anti-join rather than a query a line)
     const rekeyed = `EXISTS (SELECT 1 FROM ${lines("s2", "c2")} WHERE ${rated("s2", "c2")} AND s2.person_id = s.person_id ` +
       `AND s2.provider_id = s.provider_id AND ${componentKey(context, "s2", "c2")} = ${componentKey(context, "s", "c")} ` +
       `AND s2.event_start_date = ${dayAfter(context, "s.event_end_date")})`
     const kept = `SELECT s.provider_id AS provider, ${componentKey(context, "s", "c")} AS component, s.service_id, c.cpli_id, ${effective} AS effective, ` +
       `c.unit_rate, c.unit_rate * u.factor AS latest FROM ${lines("s", "c")} JOIN ${upliftFactors(context)} ON ${effective} BETWEEN u.from_date AND u.to_date ` +
-      `WHERE ${rated("s", "c")} AND (s.event_end_date IS NULL OR NOT ${rekeyed})`
+      `WHERE ${rated("s", "c")} AND NOT ${rekeyed}`
     const group = "PARTITION BY r.provider, r.component"
     const ranked = `SELECT k.*, ROW_NUMBER() OVER (PARTITION BY k.provider, k.component ORDER BY k.latest) AS rn, ` +
       `COUNT(*) OVER (PARTITION BY k.provider, k.component) AS group_lines FROM (${kept}) k`
