@@ -13,6 +13,10 @@ export type Kind =
   | "structure" // a table or column is missing or of the wrong type
   | "money" // a money total differs
   | "rule" // a business rule is broken
+  | "quarantined" // the migration held a legacy row back: to be fixed at source
+  | "flagged" // the migration loaded a row with a warning or an error for a data owner to check
+  | "unmapped-code" // a legacy code value no code map knows: to be mapped
+  | "possible-duplicate" // two legacy records that may be the same person: to be decided
 
 export type Severity = "error" | "warning" | "info"
 
@@ -48,9 +52,28 @@ export interface Finding {
   readonly message: string
 }
 
-/** The stable identity of a finding. */
-export const fingerprint = (f: Pick<Finding, "entity" | "check" | "legacyKey" | "targetKey" | "field">): string =>
-  createHash("sha256").update(JSON.stringify([f.entity, f.check, f.legacyKey, f.targetKey, f.field])).digest("hex").slice(0, 32)
+/**
+ * The kinds of the migration's own row-level issues: items of the data owners' worklists, kept in the ledger beside
+ * the reconciliation's findings so that they carry statuses and decisions from one rehearsal to the next.
+ */
+export const worklistKinds: ReadonlyArray<Kind> = ["quarantined", "flagged", "unmapped-code", "possible-duplicate"]
+
+/** An item of a worklist, not a discrepancy the reconciliation found. */
+export const isWorklistItem = (f: { readonly kind?: Kind | undefined }): boolean => f.kind !== undefined && worklistKinds.includes(f.kind)
+
+/**
+ * The stable identity of a finding: its entity, check, legacy key, target key and field. A worklist item's adds its
+ * rule (two flags of one row and field by different rules are two items) and, for a possible duplicate, the other
+ * record's key (kept as its legacy value).
+ */
+export const fingerprint = (
+  f: Pick<Finding, "entity" | "check" | "legacyKey" | "targetKey" | "field"> & Partial<Pick<Finding, "kind" | "rule" | "legacyValue">>
+): string =>
+  createHash("sha256").update(JSON.stringify(
+    isWorklistItem(f)
+      ? [f.entity, f.check, f.legacyKey, f.targetKey, f.field, f.rule ?? null, f.kind === "possible-duplicate" ? f.legacyValue ?? null : null]
+      : [f.entity, f.check, f.legacyKey, f.targetKey, f.field]
+  )).digest("hex").slice(0, 32)
 
 export const make = (finding: Partial<Finding> & Pick<Finding, "check" | "entity" | "kind" | "severity" | "message">): Finding => ({
   legacyKey: null,

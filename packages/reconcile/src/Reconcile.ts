@@ -1,6 +1,7 @@
 /**
  * One reconciliation of a migrated run: structure, counts and the record-level comparison, every finding recorded
- * in the findings ledger with its status against the previous run of the same rehearsal series.
+ * in the findings ledger with its status against the previous run of the same rehearsal series, beside the items of
+ * the data owners' worklists (the rows the migration held back or flagged, its unmapped codes, its likely duplicates).
  */
 import { Databases, Ledger, type Pipeline } from "@handover/core"
 import { ControlSchema, Names } from "@handover/sql"
@@ -12,6 +13,7 @@ import * as Finding from "./Finding.ts"
 import * as FindingsLedger from "./FindingsLedger.ts"
 import * as RecordCheck from "./RecordCheck.ts"
 import * as StructureCheck from "./StructureCheck.ts"
+import * as WorklistItems from "./WorklistItems.ts"
 
 export class ReconcileError extends Schema.TaggedError<ReconcileError>()("ReconcileError", { message: Schema.String }) {}
 
@@ -88,6 +90,8 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
     const staging = FindingsLedger.staging(target.driver, controlSchema, runId)
     yield* stage("structure", StructureCheck.run(target, pipeline, options.targetSchema, staging.emit))
     yield* stage("counts", CountCheck.run(legacy, target, pipeline, { runId, legacySchema: options.legacySchema, controlSchema }, staging.emit))
+    // the migration's own row-level issues, items of the data owners' worklists
+    yield* stage("worklists", target.use("read the worklists", () => WorklistItems.run(target.driver, { runId, controlSchema }, staging.emit)))
     const context: CheckContext = {
       runId,
       legacy: legacy.driver,

@@ -38,6 +38,12 @@ export const writeFindingsCsv = async (sink: Sink, pages: AsyncIterable<ReportDa
   for await (const page of pages) await sink.write(stringify(page.findings.map(findingRow)))
 }
 
+/** A CSV file of a worklist, a page at a time: its header, then the rows of each page. */
+export const writeWorklistCsv = async (sink: Sink, header: ReadonlyArray<string>, pages: AsyncIterable<ReadonlyArray<ReadonlyArray<string | number | null>>>): Promise<void> => {
+  await sink.write(stringify([[...header]]))
+  for await (const page of pages) await sink.write(stringify(page.map((row) => row.map((v) => v ?? ""))))
+}
+
 /** The CSV file of every figure line, a page at a time. */
 export const writeFiguresCsv = async (sink: Sink, data: ReportData): Promise<void> => {
   await sink.write(stringify([[...figureColumns]]))

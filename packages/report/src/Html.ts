@@ -9,6 +9,7 @@ import { figureColumns, findingColumns, statuses } from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import * as ReportData from "./ReportData.ts"
 import * as Summary from "./Summary.ts"
+import * as Worklists from "./Worklists.ts"
 
 /** Text for HTML: every character that could open markup escaped. */
 export const escape = (text: string): string =>
@@ -157,6 +158,13 @@ export const render = async (
   for (const c of checks) {
     held.push([c.check, { rows: await first(ReportData.findingsOf(data.pages.findings({ checks: [c.check], pageSize: Math.min(perCheck, ReportData.defaultPageSize) })), perCheck), total: c.total }])
   }
+  const reconciliationChecks = checks.filter((c) => Worklists.ofCheck(c.check) === undefined).length
+  const section = (check: string, title: string, list: { readonly rows: ReadonlyArray<unknown>; readonly total: number }, open: boolean) => {
+    const counts = checks.find((c) => c.check === check)?.byStatus
+    return `<details${open ? " open" : ""}><summary>${escape(title)}: ${list.total.toLocaleString("en-GB")}` +
+      `${counts === undefined ? "" : ` (${statuses.map((s) => `${s} ${counts[s]}`).join(", ")})`}</summary>` +
+      `${partial(list.rows.length, list.total, "findings")}<div data-check="${escape(check)}"></div></details>`
+  }
   const lineLimit = options.figureLinesShown ?? figureLinesShown
   const lines = await first(data.pages.figures({ pageSize: Math.min(Math.max(lineLimit, 1), ReportData.defaultPageSize) }), lineLimit)
   const money = data.figureTotals.filter((l) => l.dimension === Figure.total)
@@ -180,10 +188,12 @@ export const render = async (
     data.entities.map((e) => `<tr>${td(e.entity)}${[e.read, e.loaded, e.merged, e.quarantined, e.excluded].map((v) => td(v.toLocaleString("en-GB"), true)).join("")}` +
       `<td class="${e.conserved ? "passed" : "failed"}">${e.conserved ? "holds" : "broken"}</td></tr>`).join("") + `</table>`,
     `<h2>Findings by check</h2>`,
-    ...held.map(([check, list]) => {
-      const counts = checks.find((c) => c.check === check)!.byStatus
-      return `<details${checks.length <= 3 ? " open" : ""}><summary>${escape(check)}: ${list.total.toLocaleString("en-GB")} (${statuses.map((s) => `${s} ${counts[s]}`).join(", ")})</summary>` +
-        `${partial(list.rows.length, list.total, "findings")}<div data-check="${escape(check)}"></div></details>`
+    ...held.filter(([check]) => Worklists.ofCheck(check) === undefined).map(([check, list]) => section(check, check, list, reconciliationChecks <= 3)),
+    `<h2>Worklists</h2><p class="note">What the migration held back, flagged, could not map or could not tell apart: for data owners to act on ` +
+    `in the workbook, where each has its decision columns.</p>`,
+    ...Worklists.worklists.map((w) => {
+      const list = held.find(([check]) => check === w.check)?.[1] ?? { rows: [], total: 0 }
+      return section(w.check, `${w.title} — ${w.description}`, list, false)
     }),
     `<h2>Figure lines</h2><p class="note">Every headline figure by each of its dimensions.</p>` +
     `<details${data.figureLines <= 50 ? " open" : ""}><summary>${data.figureLines.toLocaleString("en-GB")} lines</summary>` +

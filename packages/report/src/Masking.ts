@@ -42,6 +42,12 @@ export interface Masker {
   readonly value: (field: string | null, value: string | null) => string | null
   /** A free text: ten-digit runs masked (unless everything is revealed). */
   readonly text: (text: string) => string
+  /**
+   * A free text about a field (a flag's message on a date of birth, say): as `text`, and the field's values it may
+   * quote masked as the field's own are — the dates in a text about a date of birth or death, the quoted words in a
+   * text about a name, an address, a postcode or a contact.
+   */
+  readonly about: (field: string | null, text: string) => string
 }
 
 const initials = (name: string) =>
@@ -55,6 +61,12 @@ const year = (date: string): string => {
 }
 
 const tenDigits = /(?<!\d)\d(?:[\s-]?\d){9}(?!\d)/g
+
+/** Dates as records write them: `1946-02-11`, `11/02/1946`, `11.2.46`. */
+const dateLike = /(?<!\d)(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?!\d)/g
+
+/** A quoted value in a message: `"J0hn"`. */
+const quoted = /"(?:[^"\\]|\\.)*"/g
 
 const maskNhs = (value: string) => {
   const digits = value.replace(/\D/g, "")
@@ -74,10 +86,7 @@ export const make = (reveal: Reveal, key?: string): Masker => {
   const pseudonym = (kind: string, value: string) =>
     `${kind}-${createHmac("sha256", key!).update(`${kind}\u0000${value.trim().toUpperCase()}`).digest("hex").slice(0, 12)}`
   const text = (t: string) => (reveal === "full" ? t : t.replace(tenDigits, (m) => (reveal === "pseudonymised" ? pseudonym("nhs", m.replace(/\D/g, "")) : maskNhs(m))))
-  return {
-    reveal,
-    text,
-    value: (field, value) => {
+  const value = (field: string | null, value: string | null): string | null => {
       if (value === null || reveal === "full") return value
       const kind = kindOf(field)
       switch (kind) {
@@ -98,6 +107,13 @@ export const make = (reveal: Reveal, key?: string): Masker => {
         case "contact":
           return reveal === "pseudonymised" ? pseudonym(kind, value) : "[withheld]"
       }
-    }
   }
+  const about = (field: string | null, t: string): string => {
+    if (reveal === "full") return t
+    const kind = kindOf(field)
+    if (kind === "birth" || kind === "death") return text(t.replace(dateLike, (d) => value(field, d) ?? ""))
+    if (kind !== undefined && kind !== "nhs") return text(t.replace(quoted, (q) => `"${value(field, q.slice(1, -1)) ?? ""}"`))
+    return text(t)
+  }
+  return { reveal, text, value, about }
 }

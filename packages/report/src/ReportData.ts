@@ -133,7 +133,7 @@ export const maskFinding = (masker: Masking.Masker) => (f: FindingsLedger.Ledger
   ...f,
   legacyValue: masker.value(f.field, f.legacyValue),
   targetValue: masker.value(f.field, f.targetValue),
-  message: masker.text(f.message)
+  message: masker.about(f.field, f.message)
 })
 
 /** The rows named behind a figure line's variance (an NHS number where a figure counts NHS numbers) masked. */

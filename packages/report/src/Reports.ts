@@ -1,6 +1,6 @@
 /**
  * Writes every report of a rehearsal into one folder: `report.html`, `report.xlsx`, `report.json`, `summary.md`,
- * `junit.xml`, and CSV files (findings per check, figures, entities). The folder is made readable by its owner only
+ * `junit.xml`, and CSV files (findings per check, one per worklist, figures, entities). The folder is made readable by its owner only
  * (0700) and every file 0600: reports hold personal data even when masked.
  */
 import { Database } from "@handover/sql"
@@ -16,6 +16,7 @@ import * as Html from "./Html.ts"
 import * as ReportData from "./ReportData.ts"
 import * as Sink from "./Sink.ts"
 import type { Owner } from "./Summary.ts"
+import * as Worklists from "./Worklists.ts"
 import * as Xlsx from "./Xlsx.ts"
 
 export interface Written {
@@ -50,10 +51,14 @@ export const write = async (
   await put(path.join("csv", "entities.csv"), text(Formats.entitiesCsv(data)))
   await put(path.join("csv", "figures.csv"), (sink) => Formats.writeFiguresCsv(sink, data))
   for (const { check } of ReportData.checks(data)) {
+    if (Worklists.ofCheck(check) !== undefined) continue
     await put(path.join("csv", `findings-${Formats.fileName(check)}.csv`), (sink) => Formats.writeFindingsCsv(sink, data.pages.findings({ checks: [check] })))
   }
+  for (const worklist of Worklists.worklists) {
+    await put(path.join("csv", `worklist-${worklist.id}.csv`), (sink) => Formats.writeWorklistCsv(sink, Worklists.header(worklist), Worklists.rows(data, worklist, options.owners)))
+  }
   const workbook = path.join(directory, "report.xlsx")
-  await Sink.toStream(workbook, (stream) => Xlsx.write(stream, data, gates))
+  await Sink.toStream(workbook, (stream) => Xlsx.write(stream, data, gates, options))
   files.push(workbook)
   return { directory, files }
 }

@@ -1,7 +1,9 @@
 /**
- * The workbook for data owners: a summary sheet, one sheet per check with filters and frozen headers, the headline
- * figures line by line, and the issues for the supplier — findings the migration itself got wrong (rows missing, extra or
- * different, tables of the wrong shape) and those marked for the supplier to fix.
+ * The workbook for data owners: a summary sheet, the headline figures line by line (amounts as numbers, money in
+ * pounds), the issues for the supplier — findings the migration itself got wrong (rows missing, extra or different,
+ * tables of the wrong shape) and those marked for the supplier to fix — the worklists (rows to fix at source, rows to
+ * check, code values to map, possible duplicates), each with a drop-down list of its decisions, and one sheet per
+ * check of the reconciliation, every sheet with filters and a frozen header.
  */
 import ExcelJS from "exceljs"
 import type { FindingsLedger } from "@handover/reconcile"
@@ -10,6 +12,7 @@ import { findingColumns, findingsByCheck, statuses } from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import * as ReportData from "./ReportData.ts"
 import * as Summary from "./Summary.ts"
+import * as Worklists from "./Worklists.ts"
 
 const supplierKinds = new Set(["missing", "extra", "different", "structure", "count"])
 
@@ -22,28 +25,97 @@ const sheetName = (name: string, taken: Set<string>): string => {
   return candidate
 }
 
-type Row = ReadonlyArray<string | number | null>
+/** A cell with a number format of its own: money, say, in a column that holds counts too. */
+interface Formatted {
+  readonly value: number | Date
+  readonly numFmt: string
+}
+
+type Cell = string | number | Date | null | Formatted
+
+type Row = ReadonlyArray<Cell>
+
+const isFormatted = (c: Cell): c is Formatted => c !== null && typeof c === "object" && !(c instanceof Date)
+
+/** The number format of money: pounds and pence, with a pound sign. */
+export const moneyFormat = '"£"#,##0.00;-"£"#,##0.00'
+
+/** The number format of dates: ISO 8601, as every other report file writes them. */
+export const dateFormat = "yyyy-mm-dd"
+
+/** A column's letters from its number (1 is `A`). */
+const columnLetters = (n: number): string => (n <= 26 ? String.fromCharCode(64 + n) : columnLetters(Math.floor((n - 1) / 26)) + columnLetters(((n - 1) % 26) + 1))
 
 /**
- * A sheet written row by row and committed: a bold header, frozen, with a filter over every row written. Each page's
- * rows are committed as they are added, so the workbook holds none of them in memory once written.
+ * A sheet's data validations: the streaming writer has them (written when the sheet is committed), though exceljs's
+ * types leave them out. One validation a range, so that a column of any length costs one entry.
  */
-const streamSheet = async (book: ExcelJS.stream.xlsx.WorkbookWriter, name: string, header: ReadonlyArray<string>, pages: AsyncIterable<ReadonlyArray<Row>>) => {
+const validations = (sheet: ExcelJS.Worksheet) =>
+  (sheet as unknown as { readonly dataValidations: { readonly add: (range: string, validation: ExcelJS.DataValidation) => void } }).dataValidations
+
+interface SheetOptions {
+  /** Number formats of columns, by header. */
+  readonly formats?: Readonly<Record<string, string>>
+  /** Drop-down lists of the values a person may pick in a column, by header. */
+  readonly lists?: Readonly<Record<string, ReadonlyArray<string>>>
+}
+
+/**
+ * A sheet written row by row and committed: a bold header, frozen, with a filter over every row written, and columns
+ * formatted and validated as asked. Each page's rows are committed as they are added, so the workbook holds none of
+ * them in memory once written.
+ */
+const streamSheet = async (
+  book: ExcelJS.stream.xlsx.WorkbookWriter,
+  name: string,
+  header: ReadonlyArray<string>,
+  pages: AsyncIterable<ReadonlyArray<Row>>,
+  options: SheetOptions = {}
+) => {
   const sheet = book.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] })
-  sheet.columns = header.map(() => ({ width: 18 }))
+  sheet.columns = header.map((h) => ({ width: 18, ...(options.formats?.[h] === undefined ? {} : { style: { numFmt: options.formats[h] } }) }))
   const top = sheet.addRow([...header])
   top.font = { bold: true }
   top.commit()
   let rows = 0
   for await (const page of pages) {
-    for (const row of page) sheet.addRow([...row]).commit()
+    for (const row of page) {
+      const added = sheet.addRow(row.map((c) => (isFormatted(c) ? c.value : c)))
+      row.forEach((c, i) => {
+        if (isFormatted(c)) added.getCell(i + 1).numFmt = c.numFmt
+      })
+      added.commit()
+    }
     rows += page.length
     // let the zip take what was written before the next page is read
     await new Promise((resolve) => setImmediate(resolve))
   }
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: Math.max(1, rows + 1), column: header.length } }
+  // the drop-down lists over the rows written, added now: the writer writes them when the sheet is committed
+  for (const [h, values] of Object.entries(options.lists ?? {})) {
+    const i = header.indexOf(h)
+    if (i < 0 || rows === 0) continue
+    const letters = columnLetters(i + 1)
+    validations(sheet).add(`${letters}2:${letters}${rows + 1}`, {
+      type: "list",
+      allowBlank: true,
+      formulae: [`"${values.join(",")}"`],
+      showErrorMessage: true,
+      errorStyle: "stop",
+      errorTitle: h,
+      error: `Pick one of: ${values.join(", ")}`
+    })
+  }
   await commitSheet(sheet)
 }
+
+/** A figure's value as a number cell: pounds for pence (formatted as money), hundredths as a decimal, counts as they are. */
+export const figureCell = (unit: Figure.Unit, value: number): Cell =>
+  unit === "pence" ? { value: value / 100, numFmt: moneyFormat } : unit === "hundredths" ? { value: value / 100, numFmt: "0.00" } : value
+
+/** An ISO date as a date cell (midnight UTC, as exceljs writes dates); anything else as it is. */
+const dateCell = (value: string | number | null): string | number | Date | null =>
+  typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : value
 
 /** Commits a sheet, and lets the zip take what was written before the next sheet starts. */
 const commitSheet = async (sheet: ExcelJS.Worksheet) => {
@@ -61,7 +133,12 @@ async function* mapPages<A, B>(pages: AsyncIterable<A>, f: (a: A) => ReadonlyArr
  * The workbook, streamed into `output` a sheet at a time and a page at a time (ExcelJS's streaming writer, no shared
  * strings): every finding and every figure line, whatever their number.
  */
-export const write = async (output: NodeJS.WritableStream, data: ReportData.ReportData, gates: ReadonlyArray<GateResult>): Promise<void> => {
+export const write = async (
+  output: NodeJS.WritableStream,
+  data: ReportData.ReportData,
+  gates: ReadonlyArray<GateResult>,
+  options: { readonly owners: ReadonlyArray<Summary.Owner> } = { owners: [] }
+): Promise<void> => {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output as unknown as import("node:stream").Stream, useStyles: true, useSharedStrings: false })
   book.creator = "Handover"
   book.created = new Date(data.generatedAt)
@@ -89,12 +166,21 @@ export const write = async (output: NodeJS.WritableStream, data: ReportData.Repo
   for (const { check, byStatus } of ReportData.checks(data)) add([check, ...statuses.map((s) => byStatus[s])])
   await commitSheet(summary)
 
+  // every amount and count a number a finance officer can sum, sort and filter: money in pounds with a pound sign
+  const amounts = ["legacy", "excluded", "explained", "expected", "target", "variance"]
   await streamSheet(
     book,
     sheetName("Figures", taken),
-    ["figure", "dimension", "value", "measure", "legacy", "excluded", "explained", "expected", "target", "variance"],
+    ["figure", "dimension", "value", "measure", "unit", ...amounts],
     mapPages(data.pages.figures(), (page) =>
-      page.map((l) => [l.figure, l.dimension, l.value, l.measure, ...[l.source, l.excluded, l.explained, l.expected, l.target, l.variance].map((v) => Figure.format(l.unit, v))]))
+      page.map((l) => [
+        l.figure,
+        l.dimension,
+        l.value,
+        l.measure,
+        l.unit === "pence" ? "£" : l.unit,
+        ...[l.source, l.excluded, l.explained, l.expected, l.target, l.variance].map((v) => figureCell(l.unit, v))
+      ]))
   )
 
   await streamSheet(
@@ -107,7 +193,21 @@ export const write = async (output: NodeJS.WritableStream, data: ReportData.Repo
         .map((f) => [...findingRow(f), page.decisions.get(f.fingerprint)?.decision ?? null]))
   )
 
+  // the worklists, each whole: a person's decisions picked from drop-down lists, dates as dates
+  for (const worklist of Worklists.worklists) {
+    const until = Worklists.header(worklist).indexOf("until")
+    await streamSheet(
+      book,
+      sheetName(worklist.title, taken),
+      Worklists.header(worklist),
+      mapPages(Worklists.rows(data, worklist, options.owners), (page) => page.map((row) => row.map((c, i) => (i === until ? dateCell(c) : c)))),
+      { formats: { until: dateFormat }, lists: { decision: worklist.decisions } }
+    )
+  }
+
+  // the reconciliation's findings, a sheet per check (the worklists' items are on their own sheets)
   for (const { check } of ReportData.checks(data)) {
+    if (Worklists.ofCheck(check) !== undefined) continue
     await streamSheet(book, sheetName(check, taken), [...findingColumns], mapPages(data.pages.findings({ checks: [check] }), (page) => page.findings.map(findingRow)))
   }
   await book.commit()

@@ -54,6 +54,12 @@ describe("masking", () => {
     expect(m.value("postcode", "l1 8jq")).toBe("L1")
     expect(m.value("unit_rate", "21.40")).toBe("21.40")
     expect(m.text("typed as 9434765919 here")).toBe("typed as ******5919 here")
+    // a text about a field: the field's values it quotes masked as the field's own are
+    expect(m.about("dob_text", "dob_text: read as 1946-02-11 (two digit year), typed 11/02/46")).toBe("dob_text: read as 1946 (two digit year), typed ****")
+    expect(m.about("forename", 'forename "J0hn Paul" holds a digit')).toBe('forename "J. P." holds a digit')
+    expect(m.about("nhs_no_text", "9434765919 fails its check digit")).toBe("******5919 fails its check digit")
+    expect(m.about("unit_rate", 'a rate of 21.40 from 2020-04-01 for "HOME CARE"')).toBe('a rate of 21.40 from 2020-04-01 for "HOME CARE"')
+    expect(Masking.make("full").about("dob_text", "read as 1946-02-11")).toBe("read as 1946-02-11")
     expect(Masking.make("full").value("first_name", "Mary")).toBe("Mary")
     expect(() => Masking.make("pseudonymised")).toThrow(/HANDOVER_PSEUDONYM_KEY/)
     const p = Masking.make("pseudonymised", "a key of sixteen or more")

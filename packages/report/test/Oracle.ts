@@ -11,6 +11,7 @@ import * as ReportData from "../src/ReportData.ts"
 import type * as Masking from "../src/Masking.ts"
 import type { Owner } from "../src/Summary.ts"
 import { findingColumns, statuses } from "../src/Formats.ts"
+import * as Worklists from "../src/Worklists.ts"
 
 export interface Whole extends ReportData.Unmasked {
   readonly reveal: Masking.Reveal
@@ -208,12 +209,29 @@ export const workbookSheets = (data: Whole): Record<string, ReadonlyArray<Readon
   const sheet = (name: string, header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<unknown>>) => {
     out[name] = [header, ...rows.map((r) => r.map(text))]
   }
-  sheet("Figures", ["figure", "dimension", "value", "measure", "legacy", "excluded", "explained", "expected", "target", "variance"],
-    data.figures.map((l) => [l.figure, l.dimension, l.value, l.measure, ...[l.source, l.excluded, l.explained, l.expected, l.target, l.variance].map((v) => Figure.format(l.unit, v))]))
+  // amounts as numbers: pounds for pence, and hundredths as decimals
+  sheet("Figures", ["figure", "dimension", "value", "measure", "unit", "legacy", "excluded", "explained", "expected", "target", "variance"],
+    data.figures.map((l) => [
+      l.figure,
+      l.dimension,
+      l.value,
+      l.measure,
+      l.unit === "pence" ? "£" : l.unit,
+      ...[l.source, l.excluded, l.explained, l.expected, l.target, l.variance].map((v) => (l.unit === "pence" || l.unit === "hundredths" ? v / 100 : v))
+    ]))
   sheet("Issues for the supplier", [...findingColumns, "decision"], byCheck(data).flatMap(([, list]) => list)
     .filter((f) => f.status !== "resolved" && (supplierKinds.has(f.kind) || data.decisions[f.fingerprint]?.decision === "fix_by_supplier"))
     .map((f) => [...findingColumns.map((c) => f[c] ?? null), data.decisions[f.fingerprint]?.decision ?? null]))
-  for (const [check, list] of byCheck(data)) sheet(check, [...findingColumns], list.map((f) => findingColumns.map((c) => f[c] ?? null)))
+  // the worklists: their items with the decisions in force, the day a decision runs until as a date
+  for (const worklist of Worklists.worklists) {
+    const items = byCheck(data).find(([check]) => check === worklist.check)?.[1] ?? []
+    const until = Worklists.header(worklist).indexOf("until")
+    sheet(worklist.title, Worklists.header(worklist), items.map((f) =>
+      Worklists.row(worklist, [], f, data.decisions[f.fingerprint]).map((c, i) => (i === until && c !== null ? new Date(`${c}T00:00:00Z`) : c))))
+  }
+  for (const [check, list] of byCheck(data)) {
+    if (Worklists.ofCheck(check) === undefined) sheet(check, [...findingColumns], list.map((f) => findingColumns.map((c) => f[c] ?? null)))
+  }
   return out
 }
 

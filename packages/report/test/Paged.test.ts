@@ -8,7 +8,8 @@ import * as fc from "fast-check"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import { Formats, Gates, Html, Masking, ReportData, Reports, Sink, Summary, Xlsx } from "../src/index.ts"
+import { Finding } from "@handover/reconcile"
+import { Formats, Gates, Html, Masking, ReportData, Reports, Sink, Summary, Worklists, Xlsx } from "../src/index.ts"
 import * as Estate from "./Estate.ts"
 import * as Oracle from "./Oracle.ts"
 import { findingsAbout, unmasked as sample } from "./SampleReport.ts"
@@ -145,9 +146,18 @@ describe("the paged writers", () => {
       expect(held.findings.record!.total).toBe(records)
       expect(held.figures.rows.length).toBe(Html.figureLinesShown)
 
+      // the reconciliation's findings on the sheets of their checks, the worklists' items on the worklists' sheets
+      const reconciliation = findings.filter((f) => !Finding.isWorklistItem(f))
       const workbook = await Xlsx.readFindings(path.join(directory, "report.xlsx"))
-      expect(workbook.length).toBe(findings.length)
-      expect(new Set(workbook.map((f) => f.fingerprint))).toEqual(new Set(findings.map((f) => f.fingerprint)))
+      expect(workbook.length).toBe(reconciliation.length)
+      expect(new Set(workbook.map((f) => f.fingerprint))).toEqual(new Set(reconciliation.map((f) => f.fingerprint)))
+      const all = await Oracle.readSheets(path.join(directory, "report.xlsx"))
+      for (const worklist of Worklists.worklists) {
+        const items = findings.filter((f) => f.check === worklist.check)
+        expect(all[worklist.title]!.slice(1).map((r) => r[0])).toEqual(items.map((f) => f.fingerprint).sort())
+        const csvRows = (await readFile(path.join(directory, "csv", `worklist-${worklist.id}.csv`), "utf8")).trimEnd().split("\n")
+        expect(csvRows.length).toBe(items.length + 1)
+      }
       const csv = await readFile(path.join(directory, "csv", "findings-record.csv"), "utf8")
       expect(csv.trimEnd().split("\n").length).toBe(records + 1)
       const figuresCsv = await readFile(path.join(directory, "csv", "figures.csv"), "utf8")

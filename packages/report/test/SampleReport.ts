@@ -57,7 +57,61 @@ export const findingsAbout = (people: ReadonlyArray<Person>): ReadonlyArray<Find
       legacyValue: p.dob,
       targetValue: p.dob,
       message: "a date of birth to look at"
-    }), "accepted")
+    }), "accepted"),
+    // the items of the worklists: a row held back for its NHS number, a flag quoting a date of birth, a possible
+    // duplicate, a code value to map
+    ledgerFinding(Finding.make({
+      check: "migration.quarantine",
+      entity: "client",
+      legacyKey: String(2000 + i),
+      field: "nhs_no_text",
+      kind: "quarantined",
+      severity: "error",
+      legacyValue: spaced(p.nhs),
+      rule: "PER-01",
+      message: `held back (by the mapping): the NHS number ${p.nhs} belongs to another client`
+    }), "new"),
+    ledgerFinding(Finding.make({
+      check: "migration.flag",
+      entity: "client",
+      legacyKey: String(1000 + i),
+      field: "dob_text",
+      kind: "flagged",
+      severity: "warning",
+      rule: "PER-04",
+      message: `dob_text: read as ${p.dob} (two digit year)`
+    }), "open"),
+    ledgerFinding(Finding.make({
+      check: "migration.flag",
+      entity: "client",
+      legacyKey: String(1000 + i),
+      field: "surname",
+      kind: "flagged",
+      severity: "warning",
+      rule: "PER-05",
+      message: `surname "${p.first} ${p.last}" holds a forename too`
+    }), "open"),
+    ledgerFinding(Finding.make({
+      check: "migration.possible-duplicate",
+      entity: "client",
+      legacyKey: String(1000 + i),
+      kind: "possible-duplicate",
+      severity: "warning",
+      legacyValue: String(3000 + i),
+      rule: "PER-15",
+      message: `may be the same as client ${3000 + i}: same surname sound, postcode and date of birth`
+    }), "new"),
+    ledgerFinding(Finding.make({
+      check: "migration.code-mapping",
+      entity: "client",
+      legacyKey: `E${i}`,
+      field: "ethnicity",
+      kind: "unmapped-code",
+      severity: "warning",
+      legacyValue: `E${i}`,
+      targetValue: String(i + 1),
+      message: `ethnicity value "E${i}" is on no code map: ${i + 1} rows of client carry it`
+    }), "new")
   ])
 
 /** Report data about those people, masked as the masker says by `ReportData.mask`, the masking `ReportData.load` does. */
@@ -79,7 +133,7 @@ export const unmasked = (people: ReadonlyArray<Person>): ReportData.Unmasked => 
     { figure: "figure.weekly-commitment", dimension: "provider", value: "12", measure: "gross weekly cost", unit: "pence", source: 50_000, excluded: 0, explained: 0, expected: 50_000, target: 49_999, variance: -1, rows: ["1 → t-1", ...people.slice(0, 1).map((p) => `${p.nhs} not in the target`)] }
   ],
   trend: [
-    { runId: "run-1", reconciledAt: "2026-03-20T09:00:00.000Z", previousRunId: null, findings: 12, byStatus: { new: 12, open: 0, resolved: 0, regressed: 0, accepted: 0 } },
+    { runId: "run-1", reconciledAt: "2026-03-20T09:00:00.000Z", previousRunId: null, findings: 100, byStatus: { new: 100, open: 0, resolved: 0, regressed: 0, accepted: 0 } },
     { runId: "run-2", reconciledAt: "2026-04-02T09:00:00.000Z", previousRunId: "run-1", findings: 10, byStatus: { new: 4, open: 5, resolved: 3, regressed: 0, accepted: 1 } }
   ],
   reasons: [
