@@ -112,8 +112,10 @@ for (const dialect of TestDatabase.dialects()) {
                 yield* loadLegacy(db, rows)
                 yield* Rehearsal.run(pipeline, options("reconcile", batchSize))
                 const untouched = yield* Reconcile.run(pipeline, reconcileOptions("reconcile"))
-                assert.deepStrictEqual((yield* ledgerFindings(db, untouched.runId)).map((f) => f.message), [], "an untouched migration")
-                assert.strictEqual(untouched.findings, 0, "an untouched migration counts no findings")
+                // the migration's own items (rows held back or flagged) are in the ledger too, for the worklists
+                const items = yield* ledgerFindings(db, untouched.runId)
+                assert.deepStrictEqual(items.filter((f) => !Finding.isWorklistItem(f)).map((f) => f.message), [], "an untouched migration")
+                assert.strictEqual(untouched.findings, items.length, "an untouched migration counts no findings but the worklists' items")
                 const keys = new Map<Table.Table, ReadonlyArray<string>>()
                 for (const table of TargetTables.all) {
                   const placed = Table.inSchema(table, targetSchema)
@@ -123,7 +125,7 @@ for (const dialect of TestDatabase.dialects()) {
                 yield* applyChanges(db, changes!)
                 const result = yield* Reconcile.run(pipeline, reconcileOptions("reconcile"))
                 const found = yield* ledgerFindings(db, result.runId)
-                assert.deepStrictEqual(foundOf(found), expectedOf(changes!))
+                assert.deepStrictEqual(foundOf(found.filter((f) => !Finding.isWorklistItem(f))), expectedOf(changes!))
                 assert.strictEqual(result.findings, found.length, "the result counts the findings the ledger holds")
               }), context))
             ),

@@ -11,7 +11,7 @@ import { SwiftCatchers, SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { ControlSchema, Table } from "@handover/sql"
 import { BusinessChecks, CldProjection, HeadlineFigures, Rules, SwiftPipeline, TargetTables } from "@handover/swift-to-ias"
 import * as CldRules from "@handover/swift-to-ias/reference/CldRules"
-import { Figure, FindingsLedger, Reconcile } from "@handover/reconcile"
+import { Figure, Finding, FindingsLedger, Reconcile, WorklistItems } from "@handover/reconcile"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 
@@ -114,9 +114,28 @@ for (const dialect of TestDatabase.dialects()) {
           controlSchema,
           parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate }
         })
-        const untouched = yield* FindingsLedger.findingsOf(db, controlSchema, reconciled.runId)
-        assert.strictEqual(reconciled.findings, untouched.length)
+        const ledger = yield* FindingsLedger.findingsOf(db, controlSchema, reconciled.runId)
+        assert.strictEqual(reconciled.findings, ledger.length)
+        const untouched = ledger.filter((f) => !Finding.isWorklistItem(f))
         assert.deepStrictEqual(untouched.map((f) => f.message).slice(0, 10), [])
+        // beside them, one worklist item for each row held back, each flag to check (warnings and errors), each
+        // unmapped code value and each possible duplicate pair: as many as the control tables hold
+        const controlCounts = yield* db.use("count the control tables", async (d) => {
+          const t = ControlSchema.tables(controlSchema)
+          const count = async (table: Table.Table, where = "") =>
+            Number((await d.queryText(`SELECT COUNT(*) FROM ${d.dialect.qualify(table)} WHERE run_id = ${d.dialect.placeholder(1)}${where}`, [reconciled.runId]))[0]![0])
+          const counts: Record<string, number> = {
+            [WorklistItems.checks.quarantine]: await count(t.quarantine),
+            [WorklistItems.checks.flag]: await count(t.flag, " AND severity IN ('warning', 'error')"),
+            [WorklistItems.checks.codeMapping]: await count(t.unmappedCode),
+            [WorklistItems.checks.possibleDuplicate]: await count(t.reviewItem)
+          }
+          return counts
+        })
+        const itemCounts = Object.fromEntries(Object.keys(controlCounts).map((check) => [check, ledger.filter((f) => f.check === check).length]))
+        assert.deepStrictEqual(itemCounts, controlCounts)
+        for (const check of Object.keys(controlCounts)) assert.isAbove(controlCounts[check]!, 0, `${check}: the estate plants what it lists`)
+        assert.strictEqual(ledger.length - untouched.length, Object.values(controlCounts).reduce((a, b) => a + b, 0))
 
         // with the migration's own checks and the headline figures
         const checked = yield* Reconcile.run(SwiftPipeline.pipeline, {
@@ -143,7 +162,7 @@ for (const dialect of TestDatabase.dialects()) {
         assert.isAbove(total("figure.people", "people after merging").target, 0)
         // each injected defect caught by one of its kind's catchers at its row, but for those accepted above; every
         // finding but those listed above caught an injected defect at its row
-        const truth = SwiftCatchers.compare(manifest, records, checkedFindings.filter((f) => f.status !== "resolved"))
+        const truth = SwiftCatchers.compare(manifest, records, checkedFindings.filter((f) => f.status !== "resolved" && !Finding.isWorklistItem(f)))
         const notCaught = truth.defects.filter((d) => d.outcome !== "caught").map((d) => `${d.defect.kind} ${d.outcome} ${d.defect.entity}/${d.defect.legacyKey}`)
         assert.deepStrictEqual(SwiftCatchers.uncaughtByKind(truth), uncaught, notCaught.join("; "))
         assert.deepStrictEqual(truth.uncaused.map((f) => `${f.check} ${f.field} ${f.entity}/${f.legacyKey}`).sort(), uncaused)
