@@ -165,7 +165,8 @@ export const rehearse = (options: Options) =>
       reveal: options.reveal,
       gates: options.gates,
       manifest: options.manifest,
-      json: options.json
+      json: options.json,
+      cutoverDate: options.cutoverDate
     }))
     if (options.json) {
       yield* Console.log(JSON.stringify({

@@ -10,6 +10,7 @@ import { Gates, Masking, ReportData, Reports, type Summary } from "@handover/rep
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Pipelines from "./Pipelines.ts"
 import type { PipelineName } from "./Pipelines.ts"
 
 export class GateError extends Schema.TaggedError<GateError>()("GateError", { message: Schema.String }) {}
@@ -69,6 +70,8 @@ export interface Options {
   readonly gates: Gates.GateConfig
   readonly manifest: string | undefined
   readonly json: boolean
+  /** The cut-over the pipeline's returns are made at (the CLD return's reporting period ends there). */
+  readonly cutoverDate?: string | undefined
 }
 
 export const report = (options: Options) =>
@@ -80,7 +83,21 @@ export const report = (options: Options) =>
     })
     const data = yield* ReportData.load(target, { runId: options.runId, masker })
     const gates = Gates.evaluate(data, options.gates)
-    const written = yield* Reports.writeAll(options.directory, data, gates, { owners: owners(options.pipeline) })
+    // the pipeline's returns, made from the target as the reports are written
+    const selected = Pipelines.select(options.pipeline, options.cutoverDate)
+    const files = (selected.pipeline.returns ?? []).map((r): Reports.ReturnFile => ({
+      file: r.file,
+      columns: r.columns,
+      rows: () =>
+        r.rows({
+          runId: options.runId,
+          target: target.driver,
+          targetSchema: selected.targetSchema,
+          controlSchema: ControlSchema.defaultSchema,
+          parameters: selected.parameters
+        })
+    }))
+    const written = yield* Reports.writeAll(options.directory, data, gates, { owners: owners(options.pipeline), returns: { files, masker } })
     const truth = options.manifest !== undefined && existsSync(options.manifest)
       ? yield* groundTruth(options.runId, options.manifest)
       : undefined
@@ -93,7 +110,8 @@ export const report = (options: Options) =>
             `${truth.withoutInjectedCause} of ${truth.findings} findings catch no injected defect at their row`
         )
       }
-      yield* Console.log(`reports (personal data ${options.reveal}): ${written.directory}/report.html, report.xlsx, report.json, summary.md, junit.xml, csv/`)
+      const returns = files.map((f) => `${f.file}, `).join("")
+      yield* Console.log(`reports (personal data ${options.reveal}): ${written.directory}/report.html, report.xlsx, report.json, summary.md, junit.xml, ${returns}csv/`)
     }
     return { gates, passed: Gates.passed(gates), written, truth }
   })

@@ -181,7 +181,8 @@ const reportCommand = Command.make(
         reveal: option(flags.reveal) ?? config.reveal,
         gates: config.gates,
         manifest: flags.manifest,
-        json: flags.json
+        json: flags.json,
+        cutoverDate: config.cutoverDate
       })
       if (flags.json) yield* Console.log(JSON.stringify({ runId, gates: result.gates, reports: result.written.directory }))
     }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("report", flags.wait))))

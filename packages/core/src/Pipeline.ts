@@ -183,6 +183,29 @@ export interface Pipeline {
   readonly referenceData?: ReadonlyArray<{ readonly table: Table.Table; readonly rows: () => ReadonlyArray<ReadonlyArray<Driver.SqlValue>> }>
   /** Work after a step has loaded every row (finding likely duplicates, say); it must be safe to repeat. */
   readonly afterStep?: Readonly<Record<string, (context: AfterStepContext) => Promise<void>>>
+  /** Files the council makes from the target (a statutory return), written beside the reports of every run. */
+  readonly returns?: ReadonlyArray<Return>
+}
+
+/**
+ * A file made from a migrated target for the council, such as a statutory return, so that it can be set beside the
+ * one the legacy system made: its rows read a page at a time, each a value (or nothing) for each of its columns.
+ */
+export interface Return {
+  /** The file's name, `cld-return.csv` say. */
+  readonly file: string
+  /** The columns, in the order of the file, named as the return names them. */
+  readonly columns: ReadonlyArray<string>
+  readonly rows: (context: ReturnContext) => AsyncIterable<ReadonlyArray<Readonly<Partial<Record<string, string | null>>>>>
+}
+
+/** What a return is made from: the run and the target. */
+export interface ReturnContext {
+  readonly runId: string
+  readonly target: Driver.Driver
+  readonly targetSchema: string
+  readonly controlSchema: string
+  readonly parameters: Readonly<Record<string, string>>
 }
 
 /** What work after a step can use: the databases' drivers, the run and the control tables. */

@@ -7,6 +7,7 @@
 import { stringify } from "csv-stringify/sync"
 import { Figure, Finding, type FindingsLedger } from "@handover/reconcile"
 import type { GateResult } from "./Gates.ts"
+import type * as Masking from "./Masking.ts"
 import * as ReportData from "./ReportData.ts"
 import type { Sink } from "./Sink.ts"
 import * as Summary from "./Summary.ts"
@@ -42,6 +43,20 @@ export const writeFindingsCsv = async (sink: Sink, pages: AsyncIterable<ReportDa
 export const writeWorklistCsv = async (sink: Sink, header: ReadonlyArray<string>, pages: AsyncIterable<ReadonlyArray<ReadonlyArray<string | number | null>>>): Promise<void> => {
   await sink.write(stringify([[...header]]))
   for await (const page of pages) await sink.write(stringify(page.map((row) => row.map((v) => v ?? ""))))
+}
+
+/**
+ * A CSV file of a return made from the target (the CLD return, say), a page at a time: its columns as the return
+ * names them, each value masked as a value of its column is.
+ */
+export const writeReturnCsv = async (
+  sink: Sink,
+  columns: ReadonlyArray<string>,
+  pages: AsyncIterable<ReadonlyArray<Readonly<Partial<Record<string, string | null>>>>>,
+  masker: Masking.Masker
+): Promise<void> => {
+  await sink.write(stringify([[...columns]]))
+  for await (const page of pages) await sink.write(stringify(page.map((row) => columns.map((c) => masker.value(c, row[c] ?? null) ?? ""))))
 }
 
 /** The CSV file of every figure line, a page at a time. */

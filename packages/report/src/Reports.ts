@@ -1,6 +1,7 @@
 /**
  * Writes every report of a rehearsal into one folder: `report.html`, `report.xlsx`, `report.json`, `summary.md`,
- * `junit.xml`, and CSV files (findings per check, one per worklist, figures, entities). The folder is made readable by its owner only
+ * `junit.xml`, CSV files (findings per check, one per worklist, figures, entities), and the pipeline's returns made
+ * from the target (`cld-return.csv`). The folder is made readable by its owner only
  * (0700) and every file 0600: reports hold personal data even when masked.
  */
 import { Database } from "@handover/sql"
@@ -13,11 +14,26 @@ import * as path from "node:path"
 import * as Formats from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import * as Html from "./Html.ts"
+import type * as Masking from "./Masking.ts"
 import * as ReportData from "./ReportData.ts"
 import * as Sink from "./Sink.ts"
 import type { Owner } from "./Summary.ts"
 import * as Worklists from "./Worklists.ts"
 import * as Xlsx from "./Xlsx.ts"
+
+/** A file made from the target for the council (a statutory return), written beside the reports. */
+export interface ReturnFile {
+  readonly file: string
+  readonly columns: ReadonlyArray<string>
+  /** Its rows a page at a time, as the target holds them: masked as they are written, by column. */
+  readonly rows: () => AsyncIterable<ReadonlyArray<Readonly<Partial<Record<string, string | null>>>>>
+}
+
+export interface Options {
+  readonly owners: ReadonlyArray<Owner>
+  /** The returns to write, and the masking of their values (the level the report data was masked at). */
+  readonly returns?: { readonly files: ReadonlyArray<ReturnFile>; readonly masker: Masking.Masker } | undefined
+}
 
 export interface Written {
   readonly directory: string
@@ -32,7 +48,7 @@ export const write = async (
   directory: string,
   data: ReportData.ReportData,
   gates: ReadonlyArray<GateResult>,
-  options: { readonly owners: ReadonlyArray<Owner> }
+  options: Options
 ): Promise<Written> => {
   await mkdir(path.join(directory, "csv"), { recursive: true, mode: 0o700 })
   await chmod(directory, 0o700)
@@ -56,6 +72,9 @@ export const write = async (
   }
   for (const worklist of Worklists.worklists) {
     await put(path.join("csv", `worklist-${worklist.id}.csv`), (sink) => Formats.writeWorklistCsv(sink, Worklists.header(worklist), Worklists.rows(data, worklist, options.owners)))
+  }
+  for (const r of options.returns?.files ?? []) {
+    await put(r.file, (sink) => Formats.writeReturnCsv(sink, r.columns, r.rows(), options.returns!.masker))
   }
   const workbook = path.join(directory, "report.xlsx")
   await Sink.toStream(workbook, (stream) => Xlsx.write(stream, data, gates, options))
@@ -86,7 +105,7 @@ export const writeAll = (
   directory: string,
   data: ReportData.ReportData,
   gates: ReadonlyArray<GateResult>,
-  options: { readonly owners: ReadonlyArray<Owner> }
+  options: Options
 ): Effect.Effect<Written, ReportsError | Database.DatabaseError> =>
   Effect.tryPromise({
     try: () => write(directory, data, gates, options),

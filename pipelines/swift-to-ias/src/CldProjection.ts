@@ -24,6 +24,15 @@ export interface Options {
 }
 
 /**
+ * The reporting period of the return made at a cut-over: from 1 April of the financial year the cut-over falls in to
+ * the cut-over itself.
+ */
+export const reportingPeriod = (cutover: string): { readonly periodStart: string; readonly periodEnd: string } => {
+  const year = Number(cutover.slice(0, 4)) - (Number(cutover.slice(5, 7)) >= 4 ? 0 : 1)
+  return { periodStart: `${year}-04-01`, periodEnd: cutover }
+}
+
+/**
  * People a page by default: with a dozen or so events each, a page of rows is some tens of thousands of short texts.
  */
 export const defaultPageSize = 1_000

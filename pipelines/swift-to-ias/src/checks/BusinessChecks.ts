@@ -470,7 +470,6 @@ const openEventsInCld = (options: Options): Reconcile.Check => ({
   description: "In the CLD return made from the target, no request, assessment or review is left open, and no service of a person who has died",
   run: async function*(context) {
     const cutover = context.parameters.cutoverDate ?? defaultCutoverDate
-    const year = Number(cutover.slice(0, 4)) - (Number(cutover.slice(5, 7)) >= 4 ? 0 : 1)
     const d = context.target.dialect
     const xref = d.qualify(ControlSchema.tables(context.controlSchema).xref)
     for await (const rows of CldProjection.project(context.target, {
@@ -478,8 +477,7 @@ const openEventsInCld = (options: Options): Reconcile.Check => ({
       targetSchema: context.targetSchema,
       controlSchema: context.controlSchema,
       laCode: context.parameters.laCode ?? "999",
-      periodStart: `${year}-04-01`,
-      periodEnd: cutover,
+      ...CldProjection.reportingPeriod(cutover),
       pageSize: Math.min(options.pageSize, CldProjection.defaultPageSize)
     })) {
       const broken: Array<{ readonly entity: string; readonly legacyKey: string; readonly reference: string; readonly message: string }> = []
