@@ -217,7 +217,8 @@ const readReports = async (folder: string): Promise<ReportTexts> => {
     } else if (name.endsWith(".json")) {
       const parsed = JSON.parse(text) as { readonly findings: ReadonlyArray<Record<string, string | null>> }
       for (const f of parsed.findings) {
-        record(name, f.fingerprint!, f.legacyValue, f.targetValue)
+        // the worklists' items are compared apart: their CSV files and sheets have columns of their own
+        record(String(f.check).startsWith("migration.") ? `${name} worklists` : name, f.fingerprint!, f.legacyValue, f.targetValue)
         for (const v of [f.legacyValue, f.targetValue]) if (typeof v === "string") values.push(v)
       }
       files.set(name, [text, strings(parsed).join("\n")])
@@ -226,7 +227,7 @@ const readReports = async (folder: string): Promise<ReportTexts> => {
     } else if (name.endsWith(".csv")) {
       const lines = text.split("\n")
       const header = lines[0]!.split(",")
-      if (header.includes("fingerprint")) {
+      if (header.includes("fingerprint") && header.includes("legacyValue")) {
         // the legacy and target values of a finding, from a row read as CSV (quoted fields may hold commas)
         for (const line of lines.slice(1).filter((l) => l !== "")) {
           const fields = [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].map((m) => m[1]!.replace(/^"([\s\S]*)"$/, "$1").replaceAll("\"\"", "\""))
@@ -473,6 +474,11 @@ const trial = async (dialect: string, legacyUrl: string, targetUrl: string) => {
       assert.isAbove(json.size, 0)
       assert.deepStrictEqual(new Map([...csv].sort()), new Map([...json].sort()), `${level}: the CSV files and report.json`)
       for (const [f, v] of xlsx) assert.strictEqual(v, json.get(f), `${level}: the workbook and report.json, finding ${f}`)
+      // every worklist item in its worklist's CSV file, by its fingerprint
+      const items = byFile.get("report.json worklists")
+      assert.isAbove(items?.size ?? 0, 0, `${level}: worklist items`)
+      const listed = new Set([...reports[level]!.files].filter(([f]) => f.includes("worklist-")).flatMap(([, [text]]) => text!.split("\n").slice(1).map((l) => l.split(",")[0]!)))
+      for (const f of items!.keys()) assert.isTrue(listed.has(f), `${level}: worklist item ${f} in a worklist's CSV file`)
       assert.deepStrictEqual([...json.keys()].sort(), [...reports.full!.findings.get("report.json")!.keys()].sort(), `${level}: the findings of the full reports`)
     }
 
@@ -493,7 +499,7 @@ const trial = async (dialect: string, legacyUrl: string, targetUrl: string) => {
     // pseudonymised too: traced to the finding value the full reports show
     const notPersonal = new Map<string, string>()
     for (const v of reports.full!.values) for (const p of [pseudonym("nhs", v.replace(/\D/g, "")), pseudonym("name", v)]) if (!table.has(p)) notPersonal.set(p, v)
-    const unresolved = [...tokens.keys()].filter((p) => !table.has(p) && !notPersonal.has(p))
+    const unresolved = [...tokens.keys()].filter((p) => !table.has(p) && !notPersonal.has(p)).map((p) => `${p} in ${[...tokens.get(p)!].join(", ")}`)
     assert.deepStrictEqual(unresolved, [], "pseudonyms that are no client's keyed pseudonym, nor that of a value of a finding")
     const overMasked = [...tokens.keys()].filter((p) => notPersonal.has(p)).map((p) => `${p} (${notPersonal.get(p)})`)
     const pseudonymsOf = (file: string) => new Set([...tokens].filter(([p, files]) => files.has(file) && table.has(p)).flatMap(([p]) => [...table.get(p)!]))

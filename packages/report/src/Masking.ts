@@ -9,7 +9,8 @@
  *   (HMAC-SHA-256 with a key only the council holds), the same person giving the same pseudonym in every report;
  * - `full`: everything as recorded, for those allowed to see it.
  *
- * As a last line, any run of ten digits left in a text (an NHS number where nobody expected one) is masked too.
+ * As a last line, any run of ten digits left in a text (an NHS number where nobody expected one) is masked too, but
+ * in the published identifiers of organisations (a care home's CQC location id has ten digits), which are shown.
  */
 import { createHmac } from "node:crypto"
 
@@ -17,7 +18,7 @@ export type Reveal = "masked" | "pseudonymised" | "full"
 
 export const reveals: ReadonlyArray<Reveal> = ["masked", "pseudonymised", "full"]
 
-export type PersonalKind = "nhs" | "name" | "birth" | "death" | "address" | "postcode" | "contact"
+export type PersonalKind = "nhs" | "name" | "birth" | "death" | "address" | "postcode" | "contact" | "organisation"
 
 const kinds: ReadonlyArray<readonly [RegExp, PersonalKind]> = [
   [/nhs/i, "nhs"],
@@ -26,7 +27,9 @@ const kinds: ReadonlyArray<readonly [RegExp, PersonalKind]> = [
   [/(^|_)(dod|date_of_death|date_of_death_text)$/i, "death"],
   [/postcode/i, "postcode"],
   [/(^|_)(address|address_line_?\d|address_text|street|town|locality)$/i, "address"],
-  [/(^|_)(phone|telephone|phone_number|tel_no|email)$/i, "contact"]
+  [/(^|_)(phone|telephone|phone_number|tel_no|email)$/i, "contact"],
+  // identifiers of care homes, agencies and GP practices (a CQC location id has ten digits): published, no person's
+  [/(^|_)(cqc_location_id|cqc_provider_id|provider_cqc_location_id|gp_practice_code|ods_code)$/i, "organisation"]
 ]
 
 /** The kind of personal data a field holds, judged by its name (`nhs_number`, `Date_of_Birth`, `surname`...). */
@@ -106,6 +109,8 @@ export const make = (reveal: Reveal, key?: string): Masker => {
         case "address":
         case "contact":
           return reveal === "pseudonymised" ? pseudonym(kind, value) : "[withheld]"
+        case "organisation":
+          return value
       }
   }
   const about = (field: string | null, t: string): string => {

@@ -60,6 +60,10 @@ describe("masking", () => {
     expect(m.about("nhs_no_text", "9434765919 fails its check digit")).toBe("******5919 fails its check digit")
     expect(m.about("unit_rate", 'a rate of 21.40 from 2020-04-01 for "HOME CARE"')).toBe('a rate of 21.40 from 2020-04-01 for "HOME CARE"')
     expect(Masking.make("full").about("dob_text", "read as 1946-02-11")).toBe("read as 1946-02-11")
+    // a care home's CQC location id has ten digits, and is no person's
+    expect(m.value("Provider_CQC_Location_ID", "1-1234567890")).toBe("1-1234567890")
+    expect(m.value("cqc_location_id", "1-1234567890")).toBe("1-1234567890")
+    expect(m.value("reference", "1-1234567890")).toBe("1-******7890")
     expect(Masking.make("full").value("first_name", "Mary")).toBe("Mary")
     expect(() => Masking.make("pseudonymised")).toThrow(/HANDOVER_PSEUDONYM_KEY/)
     const p = Masking.make("pseudonymised", "a key of sixteen or more")
