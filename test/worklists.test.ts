@@ -1,0 +1,91 @@
+/**
+ * The worklists across rehearsals: the items of the migration's own issues keep their fingerprints from one run to
+ * the next, so that a row fixed at source shows as resolved in the next rehearsal, a row still held back as open, a
+ * row newly held back as new, and a row broken again after its fix as regressed; and each run's items are exactly
+ * the rows its control tables list.
+ */
+import { assert, layer } from "@effect/vitest"
+import { Counts, Rehearsal } from "@handover/core"
+import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
+import { Finding, FindingsLedger, Reconcile, WorklistItems } from "@handover/reconcile"
+import { ControlSchema, type Database, Table } from "@handover/sql"
+import { LegacyTables, SwiftPipeline } from "@handover/swift-to-ias"
+import { TestDatabase } from "@handover/testkit"
+import * as Effect from "effect/Effect"
+
+const legacySchema = "swift"
+const targetSchema = "ias"
+const controlSchema = ControlSchema.defaultSchema
+const options = { rehearsal: "worklists", legacySchema, targetSchema, controlSchema, parameters: { cutoverDate: SwiftPipeline.defaultCutoverDate } }
+
+/** A rehearsal and its reconciliation: the run and its ledger, worklist items and findings alike. */
+const rehearse = Effect.gen(function*() {
+  const db = yield* TestDatabase.TestDatabase
+  const run = yield* Rehearsal.run(SwiftPipeline.pipeline, { ...options, batchSize: 250, resume: false })
+  for (const step of run.steps) assert.isTrue(Counts.holds(step.counts), `${step.entity}: ${Counts.format(step.counts)}`)
+  yield* Reconcile.run(SwiftPipeline.pipeline, { ...options, runId: run.runId })
+  const ledger = yield* FindingsLedger.findingsOf(db, controlSchema, run.runId)
+  return { run, ledger }
+})
+
+/** The rows a run's quarantine holds, as `entity|legacy key|field|rule`. */
+const quarantined = (db: Database.Database, runId: string) =>
+  db.use("read the quarantine", async (d) =>
+    new Set((await d.queryText(
+      `SELECT entity, legacy_key, field_path, rule_id FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).quarantine)} WHERE run_id = ${d.dialect.placeholder(1)}`,
+      [runId]
+    )).map((r) => r.join("|"))))
+
+const itemKey = (f: Finding.Finding) => `${f.entity}|${f.legacyKey}|${f.field}|${f.rule}`
+
+/** Sets a legacy client's date of birth. */
+const setBirth = (db: Database.Database, clientNo: string, dob: string) =>
+  db.use("change a legacy client", (d) =>
+    d.query(
+      `UPDATE ${d.dialect.qualify(Table.inSchema(LegacyTables.client, legacySchema))} SET dob_text = ${d.dialect.placeholder(1)} WHERE client_no = ${d.dialect.placeholder(2)}`,
+      [dob, clientNo]
+    ))
+
+for (const dialect of TestDatabase.dialects()) {
+  layer(TestDatabase.layer(dialect), { timeout: "300 seconds", excludeTestServices: true })(`worklists across rehearsals on ${dialect}`, (it) => {
+    it.effect("a row fixed at source is resolved, one still held back open, one broken again regressed", () =>
+      Effect.gen(function*() {
+        const db = yield* TestDatabase.TestDatabase
+        yield* TestDatabase.resetSchemas(db, [legacySchema, targetSchema, controlSchema])
+        yield* SwiftEstate.load(db, legacySchema, { seed: 17, clients: 1_000, rates: SwiftDefects.rates() })
+
+        const first = yield* rehearse
+        const items = (ledger: ReadonlyArray<FindingsLedger.LedgerFinding>, check: string) => ledger.filter((f) => f.check === check)
+        const firstHeld = items(first.ledger, WorklistItems.checks.quarantine)
+        assert.deepStrictEqual(new Set(firstHeld.map(itemKey)), yield* quarantined(db, first.run.runId), "one item a row held back")
+        assert.isTrue(first.ledger.filter(Finding.isWorklistItem).every((f) => f.status === "new"), "the first rehearsal's items are new")
+
+        // clients held back for their date of birth, fixed at source
+        const births = firstHeld.filter((f) => f.entity === "client" && f.field === "dob_text")
+        assert.isAtLeast(births.length, 2, "the estate holds clients back for their dates of birth")
+        const fixed = births.slice(0, 2)
+        for (const f of fixed) yield* setBirth(db, f.legacyKey!, "1950-06-15")
+        const clientsHeldBefore = first.run.steps.find((s) => s.entity === "client")!.counts.quarantined
+
+        const second = yield* rehearse
+        const secondHeld = yield* quarantined(db, second.run.runId)
+        assert.strictEqual(second.run.steps.find((s) => s.entity === "client")!.counts.quarantined, clientsHeldBefore - fixed.length)
+        const status = new Map(items(second.ledger, WorklistItems.checks.quarantine).map((f) => [itemKey(f), f.status] as const))
+        for (const f of fixed) assert.strictEqual(status.get(itemKey(f)), "resolved", `client ${f.legacyKey}, fixed at source`)
+        // every item by the rows of the two runs: held back in both open, in the first only resolved, in the second only new
+        const firstKeys = new Set(firstHeld.map(itemKey))
+        for (const key of firstKeys) assert.strictEqual(status.get(key), secondHeld.has(key) ? "open" : "resolved", key)
+        for (const key of secondHeld) if (!firstKeys.has(key)) assert.strictEqual(status.get(key), "new", key)
+        assert.isAbove([...status.values()].filter((s) => s === "open").length, 10)
+
+        // one fix undone: its item comes back as regressed
+        yield* setBirth(db, fixed[0]!.legacyKey!, "1943-13-21")
+        const third = yield* rehearse
+        const again = third.ledger.find((f) => f.check === WorklistItems.checks.quarantine && f.entity === "client" && f.legacyKey === fixed[0]!.legacyKey)
+        assert.strictEqual(again?.status, "regressed")
+        assert.strictEqual(third.ledger.find((f) => f.fingerprint === again!.fingerprint && f !== again), undefined)
+        const other = third.ledger.find((f) => f.check === WorklistItems.checks.quarantine && f.legacyKey === fixed[1]!.legacyKey && f.entity === "client")
+        assert.strictEqual(other, undefined, "an item resolved in the run before is not carried again")
+      }))
+  })
+}
