@@ -2,9 +2,10 @@
  * The worklists across rehearsals: the items of the migration's own issues keep their fingerprints from one run to
  * the next, so that a row fixed at source shows as resolved in the next rehearsal, a row still held back as open, a
  * row newly held back as new, and a row broken again after its fix as regressed; and each run's items are exactly
- * the rows its control tables list.
+ * the rows its control tables list. From the command: the worklists' files, their owners as `handover.config.ts`
+ * names them, and the CLD return beside the reports.
  */
-import { assert, layer } from "@effect/vitest"
+import { assert, it as plain, layer } from "@effect/vitest"
 import { Counts, Rehearsal } from "@handover/core"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { Finding, FindingsLedger, Reconcile, WorklistItems } from "@handover/reconcile"
@@ -12,6 +13,11 @@ import { ControlSchema, type Database, Table } from "@handover/sql"
 import { LegacyTables, SwiftPipeline } from "@handover/swift-to-ias"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { handover } from "./command.ts"
+import * as CldRules from "@handover/swift-to-ias/reference/CldRules"
 
 const legacySchema = "swift"
 const targetSchema = "ias"
@@ -89,3 +95,43 @@ for (const dialect of TestDatabase.dialects()) {
       }))
   })
 }
+
+plain("the command writes a file per worklist, each item's owner as handover.config.ts names it, and the CLD return", { timeout: 300_000 }, async () => {
+  const cwd = await mkdtemp(path.join(tmpdir(), "handover-worklists-"))
+  try {
+    await writeFile(path.join(cwd, "handover.config.ts"), `export default { owners: [
+  { name: "Adult social care records", entities: ["client", "address"], figures: [] },
+  { name: "Finance team", entities: ["debtor invoice", "debtor receipt"], figures: [] }
+] }\n`)
+    const url = `pglite://${path.join(cwd, "db")}`
+    const done = await handover(["rehearse", "--legacy", url, "--target", url, "--clients", "300", "--seed", "5", "--progress", "none", "--gates", "report"], cwd)
+    assert.strictEqual(done.code, 0, done.stderr)
+    const reports = path.join(cwd, ".handover", "reports")
+    const csv = await readdir(path.join(reports, "csv"))
+    for (const id of ["fix-at-source", "check", "code-mapping", "possible-duplicates"]) assert.include(csv, `worklist-${id}.csv`)
+    assert.notInclude(csv, "findings-migration.quarantine.csv", "the worklists' items are not listed again as findings")
+    const rows = (await readFile(path.join(reports, "csv", "worklist-fix-at-source.csv"), "utf8")).trimEnd().split("\n").map((l) => l.split(","))
+    const header = rows[0]!
+    assert.deepStrictEqual(header.slice(0, 3), ["fingerprint", "status", "owner"])
+    assert.deepStrictEqual(header.slice(-4), ["decision", "reason", "by", "until"])
+    const owners = new Map<string, Set<string>>()
+    for (const r of rows.slice(1)) owners.set(r[3]!, (owners.get(r[3]!) ?? new Set()).add(r[2]!))
+    assert.deepStrictEqual(owners.get("client") ?? owners.get("address"), new Set(["Adult social care records"]))
+    // an entity no owner of the file names is the migration team's
+    const unowned = [...owners].filter(([entity]) => !["client", "address", "debtor invoice", "debtor receipt"].includes(entity))
+    assert.isAbove(unowned.length, 0)
+    for (const [entity, names] of unowned) assert.deepStrictEqual(names, new Set(["Migration team"]), entity)
+    // the CLD return: the national field names, a row per event, masked
+    const cld = (await readFile(path.join(reports, "cld-return.csv"), "utf8")).trimEnd().split("\n")
+    assert.strictEqual(cld[0], CldRules.cldColumns.join(","))
+    assert.isAbove(cld.length, 300)
+    const nhs = CldRules.cldColumns.indexOf("NHS_Number")
+    for (const line of cld.slice(1, 50)) {
+      const value = line.split(",")[nhs]!
+      if (value !== "") assert.match(value, /^\*{6}\d{4}$/, "an NHS number masked")
+    }
+    assert.include(done.stdout, "cld-return.csv")
+  } finally {
+    await rm(cwd, { recursive: true, force: true })
+  }
+})

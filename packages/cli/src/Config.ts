@@ -12,7 +12,7 @@
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import { Gates, type Masking } from "@handover/report"
+import { Gates, type Masking, type Summary } from "@handover/report"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
@@ -29,6 +29,11 @@ export interface HandoverConfig {
     /** How much personal data reports show. */
     readonly reveal?: Masking.Reveal
   }
+  /**
+   * The data owners and what is theirs, in place of the pipeline's own: each owner's section of the report, and the
+   * owner of each worklist item (by its entity; items of no owner's entity are the migration team's).
+   */
+  readonly owners?: ReadonlyArray<Summary.Owner>
 }
 
 export interface Resolved {
@@ -38,6 +43,7 @@ export interface Resolved {
   readonly reportDirectory: string
   readonly reveal: Masking.Reveal
   readonly file: string | undefined
+  readonly owners: ReadonlyArray<Summary.Owner> | undefined
 }
 
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", { message: Schema.String }) {}
@@ -57,12 +63,17 @@ export const load = (directory: string = process.cwd()) =>
     if (config.cutoverDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(config.cutoverDate)) {
       return yield* new ConfigError({ message: `${fileName}: cutoverDate must be yyyy-mm-dd` })
     }
+    const badOwner = (config.owners ?? []).find((o) => typeof o?.name !== "string" || !Array.isArray(o.entities) || !Array.isArray(o.figures ?? []))
+    if (config.owners !== undefined && (!Array.isArray(config.owners) || badOwner !== undefined)) {
+      return yield* new ConfigError({ message: `${fileName}: each owner needs a name, a list of entities and a list of figures` })
+    }
     return {
       rehearsal: config.rehearsal ?? "local",
       cutoverDate: config.cutoverDate,
       gates: { ...Gates.defaults, ...config.gates },
       reportDirectory: config.reports?.directory ?? path.join(".handover", "reports"),
       reveal: config.reports?.reveal ?? "masked",
-      file: exists ? file : undefined
+      file: exists ? file : undefined,
+      owners: config.owners
     } satisfies Resolved
   })

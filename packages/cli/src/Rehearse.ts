@@ -6,7 +6,7 @@ import { Counts, Databases, ForeignRows, Rehearsal } from "@handover/core"
 import { ExampleEstate, SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import type { Gates, Masking } from "@handover/report"
+import type { Gates, Masking, Summary } from "@handover/report"
 import * as CodeVersion from "./CodeVersion.ts"
 import * as Pipelines from "./Pipelines.ts"
 import type { PipelineName } from "./Pipelines.ts"
@@ -31,6 +31,8 @@ export interface Options {
   /** Stop after the migration: no reconciliation, reports or gates. */
   readonly migrateOnly: boolean
   readonly cutoverDate: string | undefined
+  /** The data owners, in place of the pipeline's own. */
+  readonly owners?: ReadonlyArray<Summary.Owner> | undefined
   readonly reportDirectory: string
   readonly reveal: Masking.Reveal
   readonly gates: Gates.GateConfig
@@ -166,7 +168,8 @@ export const rehearse = (options: Options) =>
       gates: options.gates,
       manifest: options.manifest,
       json: options.json,
-      cutoverDate: options.cutoverDate
+      cutoverDate: options.cutoverDate,
+      owners: options.owners
     }))
     if (options.json) {
       yield* Console.log(JSON.stringify({

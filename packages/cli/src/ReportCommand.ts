@@ -72,6 +72,8 @@ export interface Options {
   readonly json: boolean
   /** The cut-over the pipeline's returns are made at (the CLD return's reporting period ends there). */
   readonly cutoverDate?: string | undefined
+  /** The data owners, in place of the pipeline's own (`handover.config.ts`). */
+  readonly owners?: ReadonlyArray<Summary.Owner> | undefined
 }
 
 export const report = (options: Options) =>
@@ -97,7 +99,7 @@ export const report = (options: Options) =>
           parameters: selected.parameters
         })
     }))
-    const written = yield* Reports.writeAll(options.directory, data, gates, { owners: owners(options.pipeline), returns: { files, masker } })
+    const written = yield* Reports.writeAll(options.directory, data, gates, { owners: options.owners ?? owners(options.pipeline), returns: { files, masker } })
     const truth = options.manifest !== undefined && existsSync(options.manifest)
       ? yield* groundTruth(options.runId, options.manifest)
       : undefined

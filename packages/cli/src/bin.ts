@@ -88,6 +88,7 @@ const rehearsalOptions = (
   json: flags.json,
   migrateOnly,
   cutoverDate: config.cutoverDate,
+  owners: config.owners,
   reportDirectory: option(flags.reports) ?? config.reportDirectory,
   reveal: option(flags.reveal) ?? config.reveal,
   gates: config.gates,
@@ -182,7 +183,8 @@ const reportCommand = Command.make(
         gates: config.gates,
         manifest: flags.manifest,
         json: flags.json,
-        cutoverDate: config.cutoverDate
+        cutoverDate: config.cutoverDate,
+        owners: config.owners
       })
       if (flags.json) yield* Console.log(JSON.stringify({ runId, gates: result.gates, reports: result.written.directory }))
     }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("report", flags.wait))))

@@ -320,7 +320,7 @@ const rateForYear = (options: Options): Reconcile.Check => ({
       from: `(${withMedian}) g ` + legacyKeyJoin(context, "x", "package line", "g.service_id", d.placeholder(1)),
       // two lines that disagree are both reported, as nothing tells which one is right
       where: "g.group_lines >= 2 AND ABS(2 * g.latest - g.twice_median) > g.twice_median * 0.01",
-      params: [context.runId, context.parameters.cutoverDate ?? "2026-03-31"],
+      params: [context.runId, context.parameters.cutoverDate ?? defaultCutoverDate],
       pageSize: options.pageSize
     }, ([, , serviceId, , effectiveDate, rate, legacyKey]) => {
       const year = financialYear(String(effectiveDate))
