@@ -3,7 +3,9 @@
  * changed between any two, and decisions on findings that carry to the next rehearsal.
  */
 import { Databases, Ledger } from "@handover/core"
-import { type FindingsLedger, FindingsLedger as Findings } from "@handover/reconcile"
+import { Decisions, type FindingsLedger, FindingsLedger as Findings } from "@handover/reconcile"
+import { DecisionSheets } from "@handover/report"
+import * as path from "node:path"
 import { ControlSchema } from "@handover/sql"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -92,4 +94,30 @@ export const triage = (decision: {
     yield* Ledger.migrate(target, schema)
     yield* Findings.decide(target, schema, decision)
     yield* Console.log(`${decision.fingerprint}: ${decision.decision}${decision.until === null ? "" : ` until ${decision.until}`}; applies from the next reconciliation`)
+  })
+
+/**
+ * `handover triage --import FILE`: the decisions a person made in a workbook of the reports, applied all at once, or
+ * none: every wrong row is printed (sheet, row, reason), then the command stops, exit 2, having changed nothing.
+ */
+export const importDecisions = (options: { readonly file: string; readonly rehearsal: string; readonly by: string }) =>
+  Effect.gen(function*() {
+    const read = yield* Effect.tryPromise({
+      try: () => DecisionSheets.read(options.file),
+      catch: (cause) => new RunsError({ message: `${options.file} cannot be read as a workbook: ${cause instanceof Error ? cause.message : String(cause)}` })
+    })
+    const target = yield* Databases.TargetDatabase
+    yield* Ledger.migrate(target, schema)
+    const outcome = yield* Decisions.apply(target, { file: path.basename(options.file), ...read }, {
+      controlSchema: schema,
+      rehearsal: options.rehearsal,
+      importedBy: options.by,
+      today: new Date().toISOString().slice(0, 10)
+    })
+    if (outcome._tag === "Refused") {
+      for (const w of outcome.wrong) yield* Console.error(`  ${w.sheet}${w.row > 0 ? ` row ${w.row}` : ""}: ${w.reason}`)
+      return yield* new RunsError({ message: `${options.file}: ${outcome.wrong.length} ${outcome.wrong.length === 1 ? "row" : "rows"} refused, nothing applied` })
+    }
+    const counts = Object.entries(outcome.byDecision).map(([d, n]) => `${d.replaceAll("_", " ")} ${n}`).join(", ")
+    yield* Console.log(`${options.file}: ${outcome.decisions} decisions applied (${counts || "none"}); they apply from the next rehearsal`)
   })

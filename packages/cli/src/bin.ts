@@ -206,20 +206,35 @@ const triageCommand = Command.make(
   "triage",
   {
     target: targetFlag,
-    fingerprint: Flag.String("finding").pipe(Flag.withDescription("the finding's fingerprint")),
+    fingerprint: Flag.String("finding").pipe(Flag.withDescription("the finding's fingerprint"), Flag.optional),
     decision: Flag.Literals("decision", ["accepted", "fix_at_source", "fix_in_mapping", "fix_by_supplier"] as const).pipe(
-      Flag.withDescription("accept the finding, or mark it for a fix at source, in the mapping or by the supplier")
+      Flag.withDescription("accept the finding, or mark it for a fix at source, in the mapping or by the supplier"),
+      Flag.optional
     ),
-    reason: Flag.String("reason").pipe(Flag.withDescription("why")),
+    reason: Flag.String("reason").pipe(Flag.withDescription("why"), Flag.optional),
+    import: Flag.String("import").pipe(
+      Flag.withDescription("a workbook of the reports with decisions filled in (report.xlsx, edited in Excel or LibreOffice): every decision applied, or none"),
+      Flag.optional
+    ),
+    rehearsal: rehearsalFlag,
     by: Flag.String("by").pipe(Flag.withDescription("who decides"), Flag.withFallbackConfig(Config_.String("USER")), Flag.withDefault("unknown")),
     until: Flag.String("until").pipe(Flag.withDescription("an acceptance expires after this day, yyyy-mm-dd"), Flag.optional),
     wait: waitFlag
   },
   (flags) =>
-    Runs.triage({ fingerprint: flags.fingerprint, decision: flags.decision, reason: flags.reason, by: flags.by, until: option(flags.until) ?? null }).pipe(
-      Effect.provide(Databases.targetLayer(flags.target, holding("triage", flags.wait)))
-    )
-).pipe(Command.withDescription("Accept a finding (with a reason and an expiry) or mark it for a fix; applies from the next reconciliation"))
+    Effect.gen(function*() {
+      const file = option(flags.import)
+      if (file !== undefined) {
+        const config = yield* Config.load()
+        return yield* Runs.importDecisions({ file, rehearsal: option(flags.rehearsal) ?? config.rehearsal, by: flags.by })
+      }
+      const [fingerprint, decision, reason] = [option(flags.fingerprint), option(flags.decision), option(flags.reason)]
+      if (fingerprint === undefined || decision === undefined || reason === undefined) {
+        return yield* new Runs.RunsError({ message: "triage takes --import FILE, or --finding, --decision and --reason" })
+      }
+      return yield* Runs.triage({ fingerprint, decision, reason, by: flags.by, until: option(flags.until) ?? null })
+    }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("triage", flags.wait))))
+).pipe(Command.withDescription("Bring back the decisions made in a workbook of the reports, or decide on one finding; they apply from the next rehearsal"))
 
 const purgeCommand = Command.make(
   "purge",

@@ -153,6 +153,8 @@ export const write = async (
   const title = summary.addRow([`Rehearsal ${data.run.rehearsal}, run ${data.run.runId}`])
   title.font = { bold: true, size: 14 }
   title.commit()
+  // what the workbook is of, read back when the decisions a person made in it are imported
+  for (const [label, value] of about(data)) add([label, value])
   add([Summary.headline(data).text])
   add([`Personal data: ${data.reveal}`])
   add([])
@@ -212,6 +214,15 @@ export const write = async (
   }
   await book.commit()
 }
+
+/** The labels of the Summary sheet's first column that say what a workbook is of, and their values. */
+export const aboutLabels = { rehearsal: "rehearsal series", run: "run", pipeline: "pipeline" } as const
+
+const about = (data: ReportData.ReportData): ReadonlyArray<readonly [string, string]> => [
+  [aboutLabels.rehearsal, data.run.rehearsal],
+  [aboutLabels.run, data.run.runId],
+  [aboutLabels.pipeline, data.run.pipeline]
+]
 
 /** The findings of a workbook's check sheets, read back: what a data owner's spreadsheet holds. */
 export const readFindings = async (path: string): Promise<ReadonlyArray<Record<string, string | null>>> => {

@@ -208,6 +208,48 @@ export const tables = (schema: string) => {
     },
     primaryKey: ["fingerprint"]
   })
+  /** Each workbook of decisions imported: who imported it, when, from which file, for which run. */
+  const decisionImport = Table.make({
+    schema,
+    name: "decision_import",
+    columns: {
+      import_id: Table.text(40),
+      imported_at: Table.timestamp,
+      imported_by: Table.text(100),
+      file: Table.text(400),
+      rehearsal: Table.text(200),
+      run_id: Table.text(40),
+      decisions: Table.bigint
+    },
+    primaryKey: ["import_id"]
+  })
+  /** Where the decision in force on an item came from: the import, the sheet and the row. */
+  const triageSource = Table.make({
+    schema,
+    name: "triage_source",
+    columns: {
+      fingerprint: Table.text(32),
+      import_id: Table.text(40),
+      sheet: Table.text(100),
+      row_number: Table.int
+    },
+    primaryKey: ["fingerprint"]
+  })
+  /** The council's own code maps: a legacy value a data owner decided the target value of, in a workbook. */
+  const councilCodeMap = Table.make({
+    schema,
+    name: "council_code_map",
+    columns: {
+      code_system: Table.text(60),
+      legacy_value: Table.text(200),
+      target_value: Table.text(200),
+      fingerprint: Table.text(32),
+      decided_by: Table.text(100),
+      decided_at: Table.timestamp,
+      import_id: Table.text(40)
+    },
+    primaryKey: ["code_system", "legacy_value"]
+  })
   /** The headline figures of a reconciled run, each line reconciled: source − excluded + explained = expected, against the target. */
   const figure = Table.make({
     schema,
@@ -304,6 +346,9 @@ export const tables = (schema: string) => {
     reconciliation,
     finding,
     triage,
+    decisionImport,
+    triageSource,
+    councilCodeMap,
     figure,
     findingStaged,
     expectedKey,
@@ -375,6 +420,12 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
       up: async (db) => {
         await sql.raw(dialect.dropTable(t.figurePart)).execute(db)
         await sql.raw(dialect.createTable(t.figurePart)).execute(db)
+      }
+    },
+    // decisions imported from the workbooks data owners edit, where each came from, and the council's code maps
+    "0008_decision_imports": {
+      up: async (db) => {
+        for (const table of [t.decisionImport, t.triageSource, t.councilCodeMap]) await sql.raw(dialect.createTable(table)).execute(db)
       }
     }
   }
