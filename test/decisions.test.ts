@@ -1,6 +1,6 @@
 /**
- * Decisions come back from the workbook: decisions a person writes into the worklists of a rehearsal's `report.xlsx`
- * are, once imported, exactly the decisions the control schema holds, with the sheet and row each came from; the same
+ * Decisions come back from the workbook: decisions a person writes into the worklists of a rehearsal's `report.xlsx`,
+ * or beside the findings on a check's sheet, are, once imported, exactly the decisions the control schema holds, with the sheet and row each came from; the same
  * workbook opened and saved again by LibreOffice imports the same decisions; and a workbook with any wrong row —
  * an unknown or repeated fingerprint, a decision the sheet does not allow, a day that has passed, a 1 MB cell, another
  * rehearsal series — is refused whole, each wrong row named by its sheet and row, nothing applied. Formulas, moved
@@ -12,7 +12,7 @@ import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { Decisions, FindingsLedger, Reconcile } from "@handover/reconcile"
 import { DecisionSheets, Gates, Masking, ReportData, Reports, Worklists } from "@handover/report"
 import { ControlSchema, type Database } from "@handover/sql"
-import { SwiftPipeline } from "@handover/swift-to-ias"
+import { BusinessChecks, SwiftPipeline } from "@handover/swift-to-ias"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import ExcelJS from "exceljs"
@@ -109,7 +109,7 @@ for (const dialect of TestDatabase.dialects()) {
         yield* TestDatabase.resetSchemas(db, [legacySchema, targetSchema, controlSchema])
         yield* SwiftEstate.load(db, legacySchema, { seed: 11, clients: 1_000, rates: SwiftDefects.rates() })
         const run = yield* Rehearsal.run(SwiftPipeline.pipeline, { ...options, batchSize: 500 })
-        yield* Reconcile.run(SwiftPipeline.pipeline, { ...options, runId: run.runId })
+        yield* Reconcile.run(SwiftPipeline.pipeline, { ...options, runId: run.runId, checks: BusinessChecks.all })
         const folder = yield* Effect.promise(() => mkdtemp(path.join(tmpdir(), "handover-decisions-")))
         yield* body(db, run.runId, folder).pipe(Effect.ensuring(Effect.promise(() => rm(folder, { recursive: true, force: true }))))
       }))
@@ -122,8 +122,14 @@ const body = (db: Database.Database, runId: string, folder: string) =>
     yield* Reports.writeAll(path.join(folder, "reports"), data, Gates.evaluate(data), { owners: [] })
     const workbook = path.join(folder, "reports", "report.xlsx")
     const ledger = yield* FindingsLedger.findingsOf(db, controlSchema, runId)
-    const items = Worklists.worklists.map((w) => ({ worklist: w, items: ledger.filter((f) => f.check === w.check) }))
+    const items = Worklists.worklists.map((w) => ({ worklist: { title: w.title, decisions: w.decisions }, items: ledger.filter((f) => f.check === w.check) }))
     for (const { worklist, items: list } of items) assert.isAbove(list.length, 1, `${worklist.title}: items to decide`)
+    // and the findings of the business rules, on their checks' sheets
+    for (const check of ["rule.late-client-invoice", "rule.financial-year-rekey"]) {
+      const findings = ledger.filter((f) => f.check === check)
+      assert.isAbove(findings.length, 1, `${check}: findings to decide`)
+      items.push({ worklist: { title: check, decisions: Worklists.findingDecisions }, items: findings })
+    }
 
     // round trip: any decisions written in, imported, are exactly the decisions held
     const decisionArb = fc.constantFrom(...items).chain(({ worklist, items: list }) =>

@@ -1,9 +1,8 @@
 /**
- * The decisions a person made in a workbook of the reports, read back: the rows of each worklist sheet whose
- * `decision` a person filled in, with what the workbook says it is of (its rehearsal series and run, from the Summary
- * sheet). The workbook is read as a stream, a row at a time, whatever its size; columns are found by their headers,
- * wherever a person moved them; a formula gives its result, rich text its text, a date cell its day. Sheets that are
- * not worklists are passed over, as are rows with no decision.
+ * The decisions a person made in a workbook of the reports, read back: the rows of each worklist sheet, and of each
+ * check's sheet of findings, whose `decision` a person filled in, with what the workbook says it is of (its rehearsal series and run, from the Summary
+ * sheet). Columns are found by their headers, wherever a person moved them; a formula gives its result, rich text its text, a date cell its day. Other sheets are
+ * passed over, as are rows with no decision.
  *
  * Nothing is judged here but the shape of each row: whether its decision is one the sheet allows, its `until` a day,
  * its texts of a sane length. Whether a fingerprint is one of the run's items is the ledger's to say.
@@ -68,22 +67,39 @@ export const dayOf = (value: unknown): string | undefined => {
   return Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day ? undefined : day
 }
 
+/** A check's sheet of findings, as a list a person decides on: its check is each row's own. */
+const findingSheet: Worklists.Worklist = {
+  id: "findings",
+  title: "",
+  check: "",
+  description: "",
+  decisions: Worklists.findingDecisions,
+  columns: [],
+  mapTo: false
+}
+
 /** The worklist a sheet is, by its name as the reports name it. */
 const worklistOf = (sheet: string): Worklists.Worklist | undefined => Worklists.worklists.find((w) => w.title === sheet)
 
-/** Reads the decisions of a workbook, a row at a time. */
+/**
+ * Reads the decisions of a workbook. The workbook is read whole (exceljs's streaming reader names a worksheet only
+ * when the workbook part comes before it in the file, which it need not), and its rows a sheet at a time.
+ */
 export const read = async (file: string): Promise<Read> => {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { sharedStrings: "cache", worksheets: "emit", hyperlinks: "ignore", styles: "cache", entries: "emit" })
+  const book = new ExcelJS.Workbook()
+  await book.xlsx.readFile(file)
   let rehearsal: string | null = null
   let runId: string | null = null
   const decided: Array<Decisions.Row> = []
   const wrong: Array<Decisions.WrongRow> = []
-  for await (const sheetReader of reader) {
-    const sheet = sheetReader as unknown as AsyncIterable<ExcelJS.Row> & { readonly name: string }
+  for (const sheet of book.worksheets) {
     const name = sheet.name
-    const worklist = worklistOf(name)
+    // a worklist by its name; a check's sheet of findings by its header (its name is the check's, cut short)
+    let worklist = worklistOf(name)
+    let findings = false
     let columns: Map<string, number> | undefined
-    for await (const row of sheet) {
+    for (let n = 1; n <= sheet.rowCount; n++) {
+      const row = sheet.getRow(n)
       const values = row.values as ReadonlyArray<unknown>
       if (name === "Summary") {
         const label = cellText(values[1])?.trim()
@@ -91,7 +107,6 @@ export const read = async (file: string): Promise<Read> => {
         if (label === aboutLabels.run) runId = cellText(values[2])
         continue
       }
-      if (worklist === undefined) continue
       if (columns === undefined) {
         // the header: each column by its name, wherever it was moved
         columns = new Map()
@@ -99,6 +114,9 @@ export const read = async (file: string): Promise<Read> => {
           const header = cellText(v)?.trim().toLowerCase()
           if (header !== undefined && header !== "" && !columns!.has(header)) columns!.set(header, i)
         })
+        findings = worklist === undefined && columns.has("fingerprint") && columns.has("check") && columns.has("decision")
+        if (findings) worklist = findingSheet
+        if (worklist === undefined) break
         for (const needed of ["fingerprint", "decision"]) {
           if (!columns.has(needed)) wrong.push({ sheet: name, row: row.number, reason: `no ${needed} column` })
         }
@@ -114,9 +132,9 @@ export const read = async (file: string): Promise<Read> => {
       const fingerprint = cellText(at("fingerprint"))?.trim() ?? ""
       if (!/^[0-9a-f]{32}$/.test(fingerprint)) problems.push(fingerprint === "" ? "no fingerprint" : "a fingerprint that is not one the reports write")
       const decision = decisionOf(decisionText)
-      const allowed = worklist.decisions.map((d) => decisionOf(d))
+      const allowed = worklist!.decisions.map((d) => decisionOf(d))
       if (decision === undefined || !allowed.includes(decision)) {
-        problems.push(`${JSON.stringify(decisionText.slice(0, 40))} is not a decision of this sheet (${worklist.decisions.join(", ")})`)
+        problems.push(`${JSON.stringify(decisionText.slice(0, 40))} is not a decision of this sheet (${worklist!.decisions.join(", ")})`)
       }
       const mapTo = cellText(at("map to"))?.trim() || null
       if (decision === "map_to" && mapTo === null) problems.push("map to: no value to map to")
@@ -133,7 +151,8 @@ export const read = async (file: string): Promise<Read> => {
         for (const reason of problems) wrong.push({ sheet: name, row: row.number, reason })
         continue
       }
-      decided.push({ sheet: name, row: row.number, check: worklist.check, fingerprint, decision: decision!, mapTo, reason, by, until: until ?? null })
+      const check = findings ? cellText(at("check"))?.trim() ?? "" : worklist!.check
+      decided.push({ sheet: name, row: row.number, check, fingerprint, decision: decision!, mapTo, reason, by, until: until ?? null })
     }
   }
   return { rehearsal, runId, decided, wrong }

@@ -109,6 +109,19 @@ export const worklists: ReadonlyArray<Worklist> = [
   }
 ]
 
+/**
+ * The decisions a person may take on a finding of the reconciliation, on its check's sheet: accept it, or mark it for
+ * a fix at source, in the mapping or by the supplier.
+ */
+export const findingDecisions: ReadonlyArray<string> = ["accepted", ...fixes]
+
+/** The columns a person fills in on a check's sheet, after the finding's own. */
+export const findingDecisionHeaders: ReadonlyArray<string> = ["decision", "reason", "by", "until"]
+
+/** The decision in force on a finding, as the cells of the columns a person fills in. */
+export const decisionCells = (decision: ReportData.Decision | undefined): ReadonlyArray<Cell> =>
+  decision === undefined ? [null, null, null, null] : [decisionWords(decision.decision), decision.reason, decision.by, decision.until]
+
 /** The worklist of a ledger check, if it has one. */
 export const ofCheck = (check: string): Worklist | undefined => worklists.find((w) => w.check === check)
 

@@ -188,7 +188,7 @@ export const write = async (
   await streamSheet(
     book,
     sheetName("Issues for the supplier", taken),
-    [...findingColumns, "decision"],
+    [...findingColumns, "decision in force"],
     mapPages(findingsByCheck(data, { statuses: statuses.filter((s) => s !== "resolved") }), (page) =>
       page.findings
         .filter((f) => supplierKinds.has(f.kind) || page.decisions.get(f.fingerprint)?.decision === "fix_by_supplier")
@@ -207,10 +207,20 @@ export const write = async (
     )
   }
 
-  // the reconciliation's findings, a sheet per check (the worklists' items are on their own sheets)
+  // the reconciliation's findings, a sheet per check, each ending with the columns a person fills in to accept a
+  // finding or mark it for a fix (the worklists' items are on their own sheets)
+  const header = [...findingColumns, ...Worklists.findingDecisionHeaders]
+  const until = header.indexOf("until")
   for (const { check } of ReportData.checks(data)) {
     if (Worklists.ofCheck(check) !== undefined) continue
-    await streamSheet(book, sheetName(check, taken), [...findingColumns], mapPages(data.pages.findings({ checks: [check] }), (page) => page.findings.map(findingRow)))
+    await streamSheet(
+      book,
+      sheetName(check, taken),
+      header,
+      mapPages(data.pages.findings({ checks: [check] }), (page) =>
+        page.findings.map((f) => [...findingRow(f), ...Worklists.decisionCells(page.decisions.get(f.fingerprint))].map((c, i) => (i === until ? dateCell(c) : c)))),
+      { formats: { until: dateFormat }, lists: { decision: Worklists.findingDecisions } }
+    )
   }
   await book.commit()
 }
@@ -231,11 +241,13 @@ export const readFindings = async (path: string): Promise<ReadonlyArray<Record<s
   const out: Array<Record<string, string | null>> = []
   book.eachSheet((sheet) => {
     const header = (sheet.getRow(1).values as Array<unknown>).slice(1).map(String)
-    if (header[0] !== "fingerprint" || header.includes("decision")) return
+    // the checks' sheets: the supplier's lists them again, the worklists list items, not findings
+    if (header[0] !== "fingerprint" || !header.includes("check") || header.includes("decision in force")) return
+    const own = header.filter((h) => !Worklists.findingDecisionHeaders.includes(h))
     sheet.eachRow((row, n) => {
       if (n === 1) return
       const values = (row.values as Array<unknown>).slice(1)
-      out.push(Object.fromEntries(header.map((h, i) => [h, values[i] === undefined || values[i] === null ? null : String(values[i])])))
+      out.push(Object.fromEntries(own.map((h, i) => [h, values[i] === undefined || values[i] === null ? null : String(values[i])])))
     })
   })
   return out

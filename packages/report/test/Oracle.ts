@@ -222,6 +222,7 @@ export const workbookSheets = (data: Whole): Record<string, ReadonlyArray<Readon
   sheet("Issues for the supplier", [...findingColumns, "decision"], byCheck(data).flatMap(([, list]) => list)
     .filter((f) => f.status !== "resolved" && (supplierKinds.has(f.kind) || data.decisions[f.fingerprint]?.decision === "fix_by_supplier"))
     .map((f) => [...findingColumns.map((c) => f[c] ?? null), data.decisions[f.fingerprint]?.decision ?? null]))
+  out["Issues for the supplier"]![0] = [...findingColumns, "decision in force"]
   // the worklists: their items with the decisions in force, the day a decision runs until as a date
   for (const worklist of Worklists.worklists) {
     const items = byCheck(data).find(([check]) => check === worklist.check)?.[1] ?? []
@@ -229,8 +230,11 @@ export const workbookSheets = (data: Whole): Record<string, ReadonlyArray<Readon
     sheet(worklist.title, Worklists.header(worklist), items.map((f) =>
       Worklists.row(worklist, [], f, data.decisions[f.fingerprint]).map((c, i) => (i === until && c !== null ? new Date(`${c}T00:00:00Z`) : c))))
   }
+  // the checks' sheets: each finding with the decision in force on it, in the columns a person fills in
   for (const [check, list] of byCheck(data)) {
-    if (Worklists.ofCheck(check) === undefined) sheet(check, [...findingColumns], list.map((f) => findingColumns.map((c) => f[c] ?? null)))
+    if (Worklists.ofCheck(check) !== undefined) continue
+    sheet(check, [...findingColumns, ...Worklists.findingDecisionHeaders], list.map((f) =>
+      [...findingColumns.map((c) => f[c] ?? null), ...Worklists.decisionCells(data.decisions[f.fingerprint]).map((c, i) => (i === 3 && c !== null ? new Date(`${c}T00:00:00Z`) : c))]))
   }
   return out
 }
