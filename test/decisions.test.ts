@@ -86,7 +86,14 @@ const clearDecisions = (db: Database.Database) =>
 const importFile = (db: Database.Database, file: string, series = rehearsal) =>
   Effect.gen(function*() {
     const read = yield* Effect.promise(() => DecisionSheets.read(file))
-    return yield* Decisions.apply(db, { file: path.basename(file), ...read }, { controlSchema, rehearsal: series, importedBy: "the test", today })
+    assert.strictEqual(read.pipeline, SwiftPipeline.pipeline.name)
+    return yield* Decisions.apply(db, { file: path.basename(file), ...read }, {
+      controlSchema,
+      rehearsal: series,
+      importedBy: "the test",
+      today,
+      codeValues: SwiftPipeline.pipeline.codeValues
+    })
   })
 
 const expectedOf = (written: ReadonlyArray<Written>) =>
@@ -119,7 +126,7 @@ for (const dialect of TestDatabase.dialects()) {
 const body = (db: Database.Database, runId: string, folder: string) =>
   Effect.gen(function*() {
     const data = yield* ReportData.load(db, { runId, masker: Masking.make("masked") })
-    yield* Reports.writeAll(path.join(folder, "reports"), data, Gates.evaluate(data), { owners: [] })
+    yield* Reports.writeAll(path.join(folder, "reports"), data, Gates.evaluate(data), { owners: [], codeValues: SwiftPipeline.pipeline.codeValues })
     const workbook = path.join(folder, "reports", "report.xlsx")
     const ledger = yield* FindingsLedger.findingsOf(db, controlSchema, runId)
     const items = Worklists.worklists.map((w) => ({ worklist: { title: w.title, decisions: w.decisions }, items: ledger.filter((f) => f.check === w.check) }))
@@ -132,17 +139,44 @@ const body = (db: Database.Database, runId: string, folder: string) =>
     }
 
     // round trip: any decisions written in, imported, are exactly the decisions held
+    // a value to map to from the code system's own list
+    const listOf = (f: FindingsLedger.LedgerFinding) => SwiftPipeline.pipeline.codeValues!(f.field ?? "") ?? []
     const decisionArb = fc.constantFrom(...items).chain(({ worklist, items: list }) =>
-      fc.record({
-        fingerprint: fc.constantFrom(...list.map((f) => f.fingerprint)),
-        sheet: fc.constant(worklist.title),
-        decision: fc.constantFrom(...worklist.decisions),
-        reason: fc.string({ maxLength: 60 }).map((s) => s.replace(/[\u0000-\u001f]/g, " ").trim()),
-        by: fc.option(fc.constantFrom("A. Manager", "Finance officer", "Ségolène O'Neil"), { nil: null }),
-        until: fc.option(fc.integer({ min: 0, max: 900 }).map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10)), { nil: null }),
-        mapTo: fc.constantFrom("Not stated", "Other ethnic group: Any other ethnic group")
-      }).map((w): Written => ({ ...w, mapTo: w.decision === "map to" ? w.mapTo : null }))
+      fc.constantFrom(...list).chain((item) =>
+        fc.record({
+          fingerprint: fc.constant(item.fingerprint),
+          sheet: fc.constant(worklist.title),
+          decision: fc.constantFrom(...worklist.decisions.filter((d) => d !== "map to" || listOf(item).length > 0)),
+          reason: fc.string({ maxLength: 60 }).map((s) => s.replace(/[\u0000-\u001f]/g, " ").trim()),
+          by: fc.option(fc.constantFrom("A. Manager", "Finance officer", "Ségolène O'Neil"), { nil: null }),
+          until: fc.option(fc.integer({ min: 0, max: 900 }).map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10)), { nil: null }),
+          mapTo: listOf(item).length > 0 ? fc.constantFrom(...listOf(item)) : fc.constant(null)
+        }).map((w): Written => ({ ...w, mapTo: w.decision === "map to" ? w.mapTo : null }))
+      )
     )
+    // the value to map to, picked from a drop-down list of the code system's values on the Lists sheet
+    yield* Effect.promise(async () => {
+      const book = new ExcelJS.Workbook()
+      await book.xlsx.readFile(workbook)
+      const sheet = book.getWorksheet("Code mapping")!
+      const header = (sheet.getRow(1).values as Array<unknown>).map((v) => String(v ?? ""))
+      const letter = String.fromCharCode(64 + header.indexOf("map to"))
+      const model = (sheet as unknown as { readonly dataValidations: { readonly model: Record<string, ExcelJS.DataValidation> } }).dataValidations.model
+      const lists = book.getWorksheet("Lists")!
+      let listed = 0
+      sheet.eachRow((row, n) => {
+        if (n === 1) return
+        const system = String(row.getCell(header.indexOf("code system")).value)
+        const range = model[`${letter}${n}`]?.formulae[0] as string | undefined
+        const values = SwiftPipeline.pipeline.codeValues!(system)
+        if (values === undefined) return assert.isUndefined(range, system)
+        const [, column] = /^Lists!\$([A-Z]+)\$2:/.exec(range ?? "") ?? []
+        const col = lists.getColumn(column!)
+        assert.deepStrictEqual(col.values.slice(2, values.length + 2), [...values], system)
+        listed++
+      })
+      assert.isAbove(listed, 0)
+    })
     let lastFile = ""
     let lastExpected: ReadonlyArray<string> = []
     yield* Effect.promise(() =>
@@ -208,6 +242,15 @@ const body = (db: Database.Database, runId: string, folder: string) =>
         rows.elsewhere = rowOf(sheet, check.items[6]!.fingerprint)
         set(rows.elsewhere, "fingerprint", duplicates.items[0]!.fingerprint)
         set(rows.elsewhere, "decision", "accepted")
+        // a value to map to that is not on its code system's list
+        const codes = book.getWorksheet("Code mapping")!
+        const codeHeader = (codes.getRow(1).values as Array<unknown>).map((v) => String(v ?? ""))
+        codes.eachRow((r, n) => {
+          const system = String(r.getCell(codeHeader.indexOf("code system")).value)
+          if (n > 1 && rows.unlisted === undefined && SwiftPipeline.pipeline.codeValues!(system) !== undefined) rows.unlisted = n
+        })
+        codes.getRow(rows.unlisted!).getCell(codeHeader.indexOf("decision")).value = "map to"
+        codes.getRow(rows.unlisted!).getCell(codeHeader.indexOf("map to")).value = "A value of no list"
         // an extra sheet of the person's own, and merged cells: read past
         book.addWorksheet("My notes").addRow(["fingerprint", "decision"]).commit()
         book.getWorksheet("My notes")!.addRow([fine.fingerprint, "same person"])
@@ -217,7 +260,7 @@ const body = (db: Database.Database, runId: string, folder: string) =>
     const refused = yield* importFile(db, hostile)
     assert.strictEqual(refused._tag, "Refused")
     const named = refused._tag === "Refused" ? refused.wrong.map((w) => `${w.sheet} ${w.row}`) : []
-    for (const [what, n] of Object.entries(rows)) assert.include(named, `Check ${n}`, `the ${what} row is named`)
+    for (const [what, n] of Object.entries(rows)) assert.include(named, `${what === "unlisted" ? "Code mapping" : "Check"} ${n}`, `the ${what} row is named`)
     assert.strictEqual(named.length, Object.keys(rows).length, JSON.stringify(refused))
     assert.deepStrictEqual(yield* inForce(db), [], "nothing applied")
 

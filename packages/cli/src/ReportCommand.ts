@@ -99,7 +99,11 @@ export const report = (options: Options) =>
           parameters: selected.parameters
         })
     }))
-    const written = yield* Reports.writeAll(options.directory, data, gates, { owners: options.owners ?? owners(options.pipeline), returns: { files, masker } })
+    const written = yield* Reports.writeAll(options.directory, data, gates, {
+      owners: options.owners ?? owners(options.pipeline),
+      returns: { files, masker },
+      codeValues: selected.pipeline.codeValues
+    })
     const truth = options.manifest !== undefined && existsSync(options.manifest)
       ? yield* groundTruth(options.runId, options.manifest)
       : undefined

@@ -108,11 +108,14 @@ export const importDecisions = (options: { readonly file: string; readonly rehea
     })
     const target = yield* Databases.TargetDatabase
     yield* Ledger.migrate(target, schema)
+    // the lists a mapped value must come from: the workbook's pipeline's
+    const named = Pipelines.pipelines.find((p) => p === read.pipeline)
     const outcome = yield* Decisions.apply(target, { file: path.basename(options.file), ...read }, {
       controlSchema: schema,
       rehearsal: options.rehearsal,
       importedBy: options.by,
-      today: new Date().toISOString().slice(0, 10)
+      today: new Date().toISOString().slice(0, 10),
+      codeValues: named === undefined ? undefined : Pipelines.select(named).pipeline.codeValues
     })
     if (outcome._tag === "Refused") {
       for (const w of outcome.wrong) yield* Console.error(`  ${w.sheet}${w.row > 0 ? ` row ${w.row}` : ""}: ${w.reason}`)

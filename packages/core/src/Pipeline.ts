@@ -185,6 +185,11 @@ export interface Pipeline {
   readonly afterStep?: Readonly<Record<string, (context: AfterStepContext) => Promise<void>>>
   /** Files the council makes from the target (a statutory return), written beside the reports of every run. */
   readonly returns?: ReadonlyArray<Return>
+  /**
+   * The values a legacy value of a code system may be mapped to (a national list), for data owners who map a value
+   * the code maps do not know; undefined where the pipeline has no list.
+   */
+  readonly codeValues?: (codeSystem: string) => ReadonlyArray<string> | undefined
 }
 
 /**

@@ -23,6 +23,8 @@ export const decisionOf = (words: string): Decision | undefined => {
 export interface Read {
   readonly rehearsal: string | null
   readonly runId: string | null
+  /** The pipeline the workbook's run is of. */
+  readonly pipeline: string | null
   readonly decided: ReadonlyArray<Decisions.Row>
   readonly wrong: ReadonlyArray<Decisions.WrongRow>
 }
@@ -90,6 +92,7 @@ export const read = async (file: string): Promise<Read> => {
   await book.xlsx.readFile(file)
   let rehearsal: string | null = null
   let runId: string | null = null
+  let pipeline: string | null = null
   const decided: Array<Decisions.Row> = []
   const wrong: Array<Decisions.WrongRow> = []
   for (const sheet of book.worksheets) {
@@ -105,6 +108,7 @@ export const read = async (file: string): Promise<Read> => {
         const label = cellText(values[1])?.trim()
         if (label === aboutLabels.rehearsal) rehearsal = cellText(values[2])
         if (label === aboutLabels.run) runId = cellText(values[2])
+        if (label === aboutLabels.pipeline) pipeline = cellText(values[2])
         continue
       }
       if (columns === undefined) {
@@ -155,5 +159,5 @@ export const read = async (file: string): Promise<Read> => {
       decided.push({ sheet: name, row: row.number, check, fingerprint, decision: decision!, mapTo, reason, by, until: until ?? null })
     }
   }
-  return { rehearsal, runId, decided, wrong }
+  return { rehearsal, runId, pipeline, decided, wrong }
 }

@@ -31,6 +31,8 @@ export interface ReturnFile {
 
 export interface Options {
   readonly owners: ReadonlyArray<Owner>
+  /** The values a code system's legacy values may be mapped to (the pipeline's lists), for the workbook's Code mapping. */
+  readonly codeValues?: ((codeSystem: string) => ReadonlyArray<string> | undefined) | undefined
   /** The returns to write, and the masking of their values (the level the report data was masked at). */
   readonly returns?: { readonly files: ReadonlyArray<ReturnFile>; readonly masker: Masking.Masker } | undefined
 }

@@ -58,6 +58,8 @@ interface SheetOptions {
   readonly formats?: Readonly<Record<string, string>>
   /** Drop-down lists of the values a person may pick in a column, by header. */
   readonly lists?: Readonly<Record<string, ReadonlyArray<string>>>
+  /** A drop-down list of each row's own in a column: the range of another sheet that holds the row's values, if any. */
+  readonly rowList?: { readonly header: string; readonly rangeOf: (row: Row) => string | undefined }
 }
 
 /**
@@ -78,8 +80,25 @@ const streamSheet = async (
   top.font = { bold: true }
   top.commit()
   let rows = 0
+  const rowListColumn = options.rowList === undefined ? -1 : header.indexOf(options.rowList.header)
+  let written = 0
   for await (const page of pages) {
     for (const row of page) {
+      if (rowListColumn >= 0) {
+        const range = options.rowList!.rangeOf(row)
+        if (range !== undefined) {
+          validations(sheet).add(`${columnLetters(rowListColumn + 1)}${written + 2}`, {
+            type: "list",
+            allowBlank: true,
+            formulae: [range],
+            showErrorMessage: true,
+            errorStyle: "stop",
+            errorTitle: options.rowList!.header,
+            error: "Pick one of the values of the list"
+          })
+        }
+      }
+      written++
       const added = sheet.addRow(row.map((c) => (isFormatted(c) ? c.value : c)))
       row.forEach((c, i) => {
         if (isFormatted(c)) added.getCell(i + 1).numFmt = c.numFmt
@@ -137,7 +156,11 @@ export const write = async (
   output: NodeJS.WritableStream,
   data: ReportData.ReportData,
   gates: ReadonlyArray<GateResult>,
-  options: { readonly owners: ReadonlyArray<Summary.Owner> } = { owners: [] }
+  options: {
+    readonly owners: ReadonlyArray<Summary.Owner>
+    /** The values a code system's legacy values may be mapped to, where the pipeline has a list. */
+    readonly codeValues?: ((codeSystem: string) => ReadonlyArray<string> | undefined) | undefined
+  } = { owners: [] }
 ): Promise<void> => {
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output as unknown as import("node:stream").Stream, useStyles: true, useSharedStrings: false })
   book.creator = "Handover"
@@ -195,15 +218,35 @@ export const write = async (
         .map((f) => [...findingRow(f), page.decisions.get(f.fingerprint)?.decision ?? null]))
   )
 
-  // the worklists, each whole: a person's decisions picked from drop-down lists, dates as dates
+  // the worklists, each whole: a person's decisions picked from drop-down lists, dates as dates; on Code mapping, the
+  // value to map to from the code system's own list, held on the Lists sheet (a column a code system)
+  const listColumns = new Map<string, { readonly column: number; readonly values: ReadonlyArray<string> }>()
+  const listSheet = "Lists"
+  const rangeOfSystem = (system: string): string | undefined => {
+    let list = listColumns.get(system)
+    if (list === undefined) {
+      const values = options.codeValues?.(system)
+      if (values === undefined || values.length === 0) return undefined
+      list = { column: listColumns.size + 1, values }
+      listColumns.set(system, list)
+    }
+    const letters = columnLetters(list.column)
+    return `${listSheet}!$${letters}$2:$${letters}$${list.values.length + 1}`
+  }
   for (const worklist of Worklists.worklists) {
-    const until = Worklists.header(worklist).indexOf("until")
+    const header = Worklists.header(worklist)
+    const until = header.indexOf("until")
+    const system = header.indexOf("code system")
     await streamSheet(
       book,
       sheetName(worklist.title, taken),
-      Worklists.header(worklist),
+      header,
       mapPages(Worklists.rows(data, worklist, options.owners), (page) => page.map((row) => row.map((c, i) => (i === until ? dateCell(c) : c)))),
-      { formats: { until: dateFormat }, lists: { decision: worklist.decisions } }
+      {
+        formats: { until: dateFormat },
+        lists: { decision: worklist.decisions },
+        ...(worklist.mapTo && system >= 0 ? { rowList: { header: "map to", rangeOf: (row: Row) => rangeOfSystem(String(row[system] ?? "")) } } : {})
+      }
     )
   }
 
@@ -221,6 +264,14 @@ export const write = async (
         page.findings.map((f) => [...findingRow(f), ...Worklists.decisionCells(page.decisions.get(f.fingerprint))].map((c, i) => (i === until ? dateCell(c) : c)))),
       { formats: { until: dateFormat }, lists: { decision: Worklists.findingDecisions } }
     )
+  }
+  // the values each code system's legacy values may be mapped to, for the drop-down lists of Code mapping
+  if (listColumns.size > 0) {
+    const lists = [...listColumns].sort((a, b) => a[1].column - b[1].column)
+    const longest = Math.max(...lists.map(([, l]) => l.values.length))
+    await streamSheet(book, sheetName(listSheet, taken), lists.map(([system]) => system), (async function*() {
+      yield Array.from({ length: longest }, (_, i) => lists.map(([, l]) => l.values[i] ?? null))
+    })())
   }
   await book.commit()
 }

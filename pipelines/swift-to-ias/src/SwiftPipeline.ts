@@ -78,5 +78,6 @@ export const pipeline = Pipeline.make({
     client: People.afterStep,
     relationship: Addresses.flagCarerLinks
   },
-  returns: [cldReturn]
+  returns: [cldReturn],
+  codeValues: CodeMaps.targetValues
 })

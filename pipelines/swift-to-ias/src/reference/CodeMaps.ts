@@ -653,6 +653,24 @@ export const unmappedValues = (
   codeSystem: CodeSystem
 ): ReadonlyArray<{ readonly legacy: string; readonly reason: string }> => [...compiledOf(codeSystem).unmapped.values()]
 
+/**
+ * The values a legacy value of a code system may be mapped to, for a data owner who maps one the code maps do not
+ * know: the CLD list's values (Release 1), the safeguarding value set, or, for a CLD field with no public list, the
+ * values the code map already maps to. Undefined for a name that is no code system.
+ */
+export const targetValues = (codeSystem: string): ReadonlyArray<string> | undefined => {
+  if (!isCodeSystem(codeSystem)) return undefined
+  const target = targetOf(codeSystem)
+  switch (target._tag) {
+    case "CldList":
+      return [...new Set(CldLists.accepted(target.field, "R1").map((v) => v.value))]
+    case "Safeguarding":
+      return SacValueSets.valueSets[target.set]
+    case "CldUnlisted":
+      return [...new Set(mappedRows(codeSystem).map((r) => r.target_code))].sort()
+  }
+}
+
 /** The mapped rows of a code system. */
 export const mappedRows = (codeSystem: CodeSystem): ReadonlyArray<RefCodeMapRow> => [
   ...compiledOf(codeSystem).mapped.values()
