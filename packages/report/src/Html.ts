@@ -1,5 +1,6 @@
 /**
- * The HTML report: one self-contained file that opens offline (no script, style or font from anywhere else).
+ * The HTML report: one self-contained file that opens offline (no script, style or font from anywhere else), with
+ * the worklists' first items to filter by owner and by status (the workbook has them all, and the decision columns).
  * The findings travel as JSON inside the page and are put into the tables as text by the page's own script, so a
  * value such as `<img src=x onerror=alert(1)>` shows as those characters and never runs.
  */
@@ -75,7 +76,20 @@ ${body}
 <script>
 (() => {
   const data = JSON.parse(document.getElementById("report-data").textContent);
-  const list = (holder, rows, columns, label) => {
+  const list = (holder, rows, columns, label, filters = []) => {
+    // a drop-down list of the values of each filtered column (owner, status): all of them, or the one picked
+    const selects = filters.map((c) => {
+      const select = document.createElement("select");
+      select.setAttribute("aria-label", c + " of " + label);
+      select.dataset.filter = c;
+      for (const v of ["", ...[...new Set(rows.map((r) => String(r[c] ?? "")))].sort()]) {
+        const option = document.createElement("option");
+        option.value = v;
+        option.textContent = v === "" ? "every " + c : v;
+        select.appendChild(option);
+      }
+      return select;
+    });
     const input = document.createElement("input");
     input.type = "search";
     input.placeholder = "Filter these " + label;
@@ -92,6 +106,7 @@ ${body}
       let shown = 0;
       for (const r of rows) {
         if (q && !columns.some((c) => String(r[c] ?? "").toLowerCase().includes(q))) continue;
+        if (selects.some((s) => s.value !== "" && String(r[s.dataset.filter] ?? "") !== s.value)) continue;
         shown++;
         const tr = body.insertRow();
         for (const c of columns) { const td = tr.insertCell(); td.textContent = r[c] ?? ""; if (c === "status") td.className = "status"; }
@@ -99,11 +114,16 @@ ${body}
       count.textContent = " " + shown + " of " + rows.length;
     };
     input.addEventListener("input", render);
-    holder.append(input, count, table);
+    for (const s of selects) s.addEventListener("change", render);
+    holder.append(...selects, input, count, table);
     render();
   };
   for (const holder of document.querySelectorAll("[data-check]")) {
     list(holder, (data.findings[holder.dataset.check] || { rows: [] }).rows, data.columns, "findings of " + holder.dataset.check);
+  }
+  for (const holder of document.querySelectorAll("[data-worklist]")) {
+    const w = data.worklists[holder.dataset.worklist] || { rows: [], columns: [] };
+    list(holder, w.rows, w.columns, "items of " + w.title, ["owner", "status"]);
   }
   for (const holder of document.querySelectorAll("[data-figures]")) list(holder, data.figures.rows, data.figures.columns, "figure lines");
 })();
@@ -156,14 +176,28 @@ export const render = async (
   const perCheck = options.findingsShown ?? findingsShown
   const held: Array<readonly [string, { readonly rows: ReadonlyArray<FindingsLedger.LedgerFinding>; readonly total: number }]> = []
   for (const c of checks) {
+    if (Worklists.ofCheck(c.check) !== undefined) continue
     held.push([c.check, { rows: await first(ReportData.findingsOf(data.pages.findings({ checks: [c.check], pageSize: Math.min(perCheck, ReportData.defaultPageSize) })), perCheck), total: c.total }])
   }
   const reconciliationChecks = checks.filter((c) => Worklists.ofCheck(c.check) === undefined).length
-  const section = (check: string, title: string, list: { readonly rows: ReadonlyArray<unknown>; readonly total: number }, open: boolean) => {
+  const section = (check: string, list: { readonly rows: ReadonlyArray<unknown>; readonly total: number }, open: boolean) => {
     const counts = checks.find((c) => c.check === check)?.byStatus
-    return `<details${open ? " open" : ""}><summary>${escape(title)}: ${list.total.toLocaleString("en-GB")}` +
+    return `<details${open ? " open" : ""}><summary>${escape(check)}: ${list.total.toLocaleString("en-GB")}` +
       `${counts === undefined ? "" : ` (${statuses.map((s) => `${s} ${counts[s]}`).join(", ")})`}</summary>` +
       `${partial(list.rows.length, list.total, "findings")}<div data-check="${escape(check)}"></div></details>`
+  }
+  // each worklist's first items, with their owners, in the columns of its sheet but those a person fills in
+  const worklists: Array<readonly [string, { readonly title: string; readonly columns: ReadonlyArray<string>; readonly rows: ReadonlyArray<Record<string, unknown>>; readonly total: number }]> = []
+  for (const w of Worklists.worklists) {
+    const header = Worklists.header(w)
+    const shown = header.length - Worklists.decisionHeaders(w).length
+    const rows = await first(Worklists.rows(data, w, options.owners), perCheck)
+    worklists.push([w.id, {
+      title: w.title,
+      columns: header.slice(1, shown),
+      rows: rows.map((r) => Object.fromEntries(header.slice(0, shown).map((h, i) => [h, r[i]]))),
+      total: checks.find((c) => c.check === w.check)?.total ?? 0
+    }])
   }
   const lineLimit = options.figureLinesShown ?? figureLinesShown
   const lines = await first(data.pages.figures({ pageSize: Math.min(Math.max(lineLimit, 1), ReportData.defaultPageSize) }), lineLimit)
@@ -188,12 +222,16 @@ export const render = async (
     data.entities.map((e) => `<tr>${td(e.entity)}${[e.read, e.loaded, e.merged, e.quarantined, e.excluded].map((v) => td(v.toLocaleString("en-GB"), true)).join("")}` +
       `<td class="${e.conserved ? "passed" : "failed"}">${e.conserved ? "holds" : "broken"}</td></tr>`).join("") + `</table>`,
     `<h2>Findings by check</h2>`,
-    ...held.filter(([check]) => Worklists.ofCheck(check) === undefined).map(([check, list]) => section(check, check, list, reconciliationChecks <= 3)),
+    ...held.map(([check, list]) => section(check, list, reconciliationChecks <= 3)),
     `<h2>Worklists</h2><p class="note">What the migration held back, flagged, could not map or could not tell apart: for data owners to act on ` +
     `in the workbook, where each has its decision columns.</p>`,
     ...Worklists.worklists.map((w) => {
-      const list = held.find(([check]) => check === w.check)?.[1] ?? { rows: [], total: 0 }
-      return section(w.check, `${w.title} — ${w.description}`, list, false)
+      const list = worklists.find(([id]) => id === w.id)![1]
+      const counts = checks.find((c) => c.check === w.check)?.byStatus
+      return `<details><summary>${escape(w.title)}: ${list.total.toLocaleString("en-GB")}` +
+        `${counts === undefined ? "" : ` (${statuses.map((st) => `${st} ${counts[st]}`).join(", ")})`}</summary>` +
+        `<p class="note">${escape(w.description)}; decide in the workbook's ${escape(w.title)} sheet.</p>` +
+        `${partial(list.rows.length, list.total, "items")}<div data-worklist="${escape(w.id)}"></div></details>`
     }),
     `<h2>Figure lines</h2><p class="note">Every headline figure by each of its dimensions.</p>` +
     `<details${data.figureLines <= 50 ? " open" : ""}><summary>${data.figureLines.toLocaleString("en-GB")} lines</summary>` +
@@ -202,6 +240,7 @@ export const render = async (
   const payload = {
     columns: findingColumns.filter((c) => c !== "fingerprint"),
     findings: Object.fromEntries(held),
+    worklists: Object.fromEntries(worklists),
     figures: {
       columns: [...figureColumns.filter((c) => c !== "unit")],
       rows: lines.map((l) => ({

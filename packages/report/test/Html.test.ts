@@ -1,6 +1,6 @@
 /**
- * The HTML report in a real browser: Debian's Chromium, driven by playwright-core. Skipped where no Chromium is
- * installed; `.ci/run` installs it.
+ * The HTML report in a real browser: Debian's Chromium, driven by playwright-core: its findings filtered, its
+ * worklists filtered by owner and by status. Skipped where no Chromium is installed; `.ci/run` installs it.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { existsSync } from "node:fs"
@@ -9,8 +9,9 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { chromium } from "playwright-core"
-import { Gates, Masking, Reports } from "../src/index.ts"
-import { reportData } from "./SampleReport.ts"
+import { Finding, WorklistItems } from "@handover/reconcile"
+import { Gates, Masking, ReportData, Reports } from "../src/index.ts"
+import { reportData, unmasked } from "./SampleReport.ts"
 
 const executablePath = process.env.HANDOVER_CHROMIUM ?? "/usr/bin/chromium"
 const hostile = "<img src=x onerror=alert(1)>"
@@ -67,6 +68,55 @@ describe.skipIf(!existsSync(executablePath))("the HTML report in Chromium", () =
 
       await mkdir(path.dirname(screenshot), { recursive: true })
       await page.screenshot({ path: screenshot, fullPage: true })
+    } finally {
+      await browser.close()
+    }
+  })
+
+  it("lists each worklist's items, filtered by owner and by status", async () => {
+    const people = [{ first: "Ada", last: "Lovelace", nhs: "9434765919", dob: "1946-02-11" }, { first: "Grace", last: "Hopper", nhs: "4010232137", dob: "1936-12-09" }]
+    // a row of a package line held back: no owner of the report has package lines, so it is the migration team's
+    const line = Finding.make({
+      check: WorklistItems.checks.quarantine,
+      entity: "package line",
+      legacyKey: "77",
+      field: "end_date_text",
+      kind: "quarantined",
+      severity: "error",
+      rule: "SVC-04",
+      message: "held back (by the mapping): ends before it starts"
+    })
+    const base = unmasked(people)
+    const data = ReportData.mask({ ...base, findings: [...base.findings, { ...line, fingerprint: Finding.fingerprint(line), status: "open" }] }, Masking.make("masked"))
+    const directory = await mkdtemp(path.join(tmpdir(), "handover-html-worklists-"))
+    await Reports.write(directory, data, Gates.evaluate(data), { owners: [{ name: "People", entities: ["client"], figures: [] }] })
+    const browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu"] })
+    try {
+      const page = await browser.newPage()
+      const errors: Array<string> = []
+      page.on("pageerror", (e) => errors.push(e.message))
+      await page.goto(pathToFileURL(path.join(directory, "report.html")).href)
+      const holder = page.locator("[data-worklist=fix-at-source]")
+      await holder.evaluate((h) => h.closest("details")!.setAttribute("open", ""))
+      const rows = holder.locator("table tbody tr")
+      const owner = holder.locator("select[data-filter=owner]")
+      const status = holder.locator("select[data-filter=status]")
+      expect(await rows.count()).toBe(3)
+      expect(await owner.locator("option").allTextContents()).toEqual(["every owner", "Migration team", "People"])
+      await owner.selectOption("People")
+      expect(await rows.count()).toBe(2)
+      await owner.selectOption("Migration team")
+      expect(await rows.count()).toBe(1)
+      expect(await rows.first().textContent()).toContain("package line")
+      await owner.selectOption("")
+      await status.selectOption("new")
+      expect(await rows.count()).toBe(2)
+      await owner.selectOption("Migration team")
+      expect(await rows.count()).toBe(0)
+      // every worklist has its list, and its summary counts its items
+      for (const id of ["fix-at-source", "check", "code-mapping", "possible-duplicates"]) expect(await page.locator(`[data-worklist=${id}] table`).count()).toBe(1)
+      expect(await page.locator("summary", { hasText: "Fix at source: 3" }).count()).toBe(1)
+      expect(errors).toEqual([])
     } finally {
       await browser.close()
     }
