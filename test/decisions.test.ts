@@ -257,12 +257,14 @@ const body = (db: Database.Database, runId: string, folder: string) =>
         book.getWorksheet("Check")!.mergeCells(`A${check.items.length + 3}:C${check.items.length + 3}`)
       }))
     yield* clearDecisions(db)
+    const digest = yield* Rehearsal.decisionsDigest(db, controlSchema)
     const refused = yield* importFile(db, hostile)
     assert.strictEqual(refused._tag, "Refused")
     const named = refused._tag === "Refused" ? refused.wrong.map((w) => `${w.sheet} ${w.row}`) : []
     for (const [what, n] of Object.entries(rows)) assert.include(named, `${what === "unlisted" ? "Code mapping" : "Check"} ${n}`, `the ${what} row is named`)
     assert.strictEqual(named.length, Object.keys(rows).length, JSON.stringify(refused))
     assert.deepStrictEqual(yield* inForce(db), [], "nothing applied")
+    assert.strictEqual(yield* Rehearsal.decisionsDigest(db, controlSchema), digest, "the decisions a run is made with are as they were")
 
     // the same decisions in a workbook of another rehearsal series: refused whole
     const fineFile = path.join(folder, "fine.xlsx")
@@ -282,4 +284,6 @@ const body = (db: Database.Database, runId: string, folder: string) =>
     const applied = yield* importFile(db, moved)
     assert.strictEqual(applied._tag, "Applied", JSON.stringify(applied))
     assert.deepStrictEqual(yield* inForce(db), expectedOf([fine]))
+    // a decision made: the next rehearsal is made with other decisions, and starts a new run rather than resuming one
+    assert.notStrictEqual(yield* Rehearsal.decisionsDigest(db, controlSchema), digest)
   })

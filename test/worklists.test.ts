@@ -1,14 +1,15 @@
 /**
  * The worklists across rehearsals: the items of the migration's own issues keep their fingerprints from one run to
  * the next, so that a row fixed at source shows as resolved in the next rehearsal, a row still held back as open, a
- * row newly held back as new, and a row broken again after its fix as regressed; and each run's items are exactly
+ * row newly held back as new, and a row broken again after its fix as regressed; a pair of possible duplicates decided
+ * two different people is not queued again; and each run's items are exactly
  * the rows its control tables list. From the command: the worklists' files, their owners as `handover.config.ts`
  * names them, and the CLD return beside the reports.
  */
 import { assert, it as plain, layer } from "@effect/vitest"
 import { Counts, Rehearsal } from "@handover/core"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
-import { Finding, FindingsLedger, Reconcile, WorklistItems } from "@handover/reconcile"
+import { Decisions, Finding, FindingsLedger, Reconcile, WorklistItems } from "@handover/reconcile"
 import { ControlSchema, type Database, Table } from "@handover/sql"
 import { LegacyTables, SwiftPipeline } from "@handover/swift-to-ias"
 import { TestDatabase } from "@handover/testkit"
@@ -73,6 +74,17 @@ for (const dialect of TestDatabase.dialects()) {
         for (const f of fixed) yield* setBirth(db, f.legacyKey!, "1950-06-15")
         const clientsHeldBefore = first.run.steps.find((s) => s.entity === "client")!.counts.quarantined
 
+        // a pair of possible duplicates decided two different people: never queued again
+        const pair = items(first.ledger, WorklistItems.checks.possibleDuplicate)[0]!
+        const decided = yield* Decisions.apply(db, {
+          file: "decided.xlsx",
+          rehearsal: options.rehearsal,
+          runId: first.run.runId,
+          decided: [{ sheet: "Possible duplicates", row: 2, check: pair.check, fingerprint: pair.fingerprint, decision: "different_people", mapTo: null, reason: "twins", by: "a data owner", until: null }],
+          wrong: []
+        }, { controlSchema, rehearsal: options.rehearsal, importedBy: "the test", today: "2026-01-01" })
+        assert.strictEqual(decided._tag, "Applied")
+
         const second = yield* rehearse
         const secondHeld = yield* quarantined(db, second.run.runId)
         assert.strictEqual(second.run.steps.find((s) => s.entity === "client")!.counts.quarantined, clientsHeldBefore - fixed.length)
@@ -83,6 +95,12 @@ for (const dialect of TestDatabase.dialects()) {
         for (const key of firstKeys) assert.strictEqual(status.get(key), secondHeld.has(key) ? "open" : "resolved", key)
         for (const key of secondHeld) if (!firstKeys.has(key)) assert.strictEqual(status.get(key), "new", key)
         assert.isAbove([...status.values()].filter((s) => s === "open").length, 10)
+        const pairs = new Map(items(second.ledger, WorklistItems.checks.possibleDuplicate).map((f) => [f.fingerprint, f.status] as const))
+        assert.strictEqual(pairs.get(pair.fingerprint), "resolved", "the pair decided different people")
+        assert.isTrue([...pairs].some(([f, st]) => f !== pair.fingerprint && st === "open"), "the other pairs stay on the queue")
+        const queued = yield* db.use("read the review queue", (d) =>
+          d.queryText(`SELECT legacy_key, candidate_legacy_key FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).reviewItem)} WHERE run_id = ${d.dialect.placeholder(1)}`, [second.run.runId]))
+        assert.notDeepInclude(queued.map((q) => [...q]), [pair.legacyKey, pair.legacyValue])
 
         // one fix undone: its item comes back as regressed
         yield* setBirth(db, fixed[0]!.legacyKey!, "1943-13-21")
@@ -92,6 +110,7 @@ for (const dialect of TestDatabase.dialects()) {
         assert.strictEqual(third.ledger.find((f) => f.fingerprint === again!.fingerprint && f !== again), undefined)
         const other = third.ledger.find((f) => f.check === WorklistItems.checks.quarantine && f.legacyKey === fixed[1]!.legacyKey && f.entity === "client")
         assert.strictEqual(other, undefined, "an item resolved in the run before is not carried again")
+        assert.isUndefined(third.ledger.find((f) => f.fingerprint === pair.fingerprint), "the pair decided different people is gone")
       }))
   })
 }

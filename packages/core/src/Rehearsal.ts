@@ -662,6 +662,26 @@ const runStep = Effect.fnUntraced(function*(
   return { entity: step.entity, counts }
 })
 
+/**
+ * A digest of the decisions in force (`triage` and the council's code maps), read in pages in key order, so that
+ * any decision made or changed gives another digest.
+ */
+export const decisionsDigest = (target: Database.Database, controlSchema: string) =>
+  target.use("read the decisions in force", async (d) => {
+    const t = ControlSchema.tables(controlSchema)
+    const hash = createHash("sha256")
+    for (const [table, key, columns] of [
+      [t.triage, ["fingerprint"], ["decision", "expires_on"]],
+      [t.councilCodeMap, ["code_system", "legacy_value"], ["target_value"]]
+    ] as const) {
+      for await (const page of Driver.keysetPages(d, { key: [...key], columns: [...columns], from: d.dialect.qualify(table), pageSize: 5_000 })) {
+        for (const row of page) hash.update(`${JSON.stringify(row)}\n`)
+      }
+      hash.update("\u0000")
+    }
+    return hash.digest("hex")
+  })
+
 /** The code version recorded with a run: the given one, or the environment's `HANDOVER_CODE_VERSION`. */
 const codeVersionOf = (options: Options) => options.codeVersion ?? process.env.HANDOVER_CODE_VERSION ?? "dev"
 
@@ -675,7 +695,10 @@ export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Opti
   yield* Names.checkMigration(legacy, target, { ...options, controlSchema }, pipeline.steps.map((s) => s.source))
   yield* prepareTarget(target, pipeline, options)
   const ledger = Ledger.make(target, controlSchema)
-  const hash = configHash(pipeline, options)
+  // the decisions data owners have made are part of what a run is made with: a rehearsal after new decisions starts
+  // a new run rather than resuming one made without them
+  const decisions = yield* decisionsDigest(target, controlSchema)
+  const hash = createHash("sha256").update(`${configHash(pipeline, options)}\u0000${decisions}`).digest("hex")
 
   const previous = (yield* ledger.runs({ pipeline: pipeline.name, rehearsal: options.rehearsal })).at(-1)
   const resumable = options.resume !== false && previous !== undefined && (previous.status === "running" || previous.status === "failed") &&

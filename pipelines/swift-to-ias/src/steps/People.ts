@@ -4,6 +4,7 @@
  * are flagged and likely duplicates without an NHS number go to the review queue.
  */
 import { LegacyDate, LegacyText, NhsNumber, Pipeline } from "@handover/core"
+import { Finding, WorklistItems } from "@handover/reconcile"
 import { ControlSchema, Driver, Table } from "@handover/sql"
 import * as Schema from "effect/Schema"
 import * as Clean from "../Clean.ts"
@@ -287,7 +288,10 @@ export const findLikelyDuplicates = async (l: Driver.Driver, legacySchema: strin
   return likelyDuplicatePairs(() => Driver.queryBatches(l, joined, 10_000), passes, today)
 }
 
-/** Puts pairs of likely duplicates without an NHS number on the review queue, and flags both rows. */
+/**
+ * Puts pairs of likely duplicates without an NHS number on the review queue, and flags both rows; but not a pair a
+ * data owner decided is two different people.
+ */
 const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
   const control = ControlSchema.tables(context.controlSchema)
   const t = context.target
@@ -299,11 +303,27 @@ const queueLikelyDuplicates = async (context: Pipeline.AfterStepContext) => {
     where: `run_id = ${t.dialect.placeholder(1)} AND entity = ${t.dialect.placeholder(2)} AND outcome = 'loaded'`,
     params: [context.runId, "client"]
   }, "legacy_key", [...new Set(pairs.flatMap((p) => [p.a, p.b]))])).map((x) => String(x[0])))
+  // pairs a data owner decided are different people are never put on the queue again: their items' fingerprints
+  const different = new Set((await t.queryText(
+    `SELECT fingerprint FROM ${t.dialect.qualify(control.triage)} WHERE decision = ${t.dialect.placeholder(1)}`,
+    ["different_people"]
+  )).map((row) => String(row[0])))
+  const decidedDifferent = (a: string, b: string) =>
+    different.size > 0 && different.has(Finding.fingerprint({
+      entity: "client",
+      check: WorklistItems.checks.possibleDuplicate,
+      legacyKey: b,
+      targetKey: null,
+      field: null,
+      kind: "possible-duplicate",
+      rule: r.likelyDuplicate.id,
+      legacyValue: a
+    }))
   const review: Array<ReadonlyArray<Driver.SqlValue>> = []
   const flags: Array<ReadonlyArray<Driver.SqlValue>> = []
   const flagged = new Set<string>()
   for (const { a, b, sameDob } of pairs) {
-    if (!loaded.has(a) || !loaded.has(b)) continue
+    if (!loaded.has(a) || !loaded.has(b) || decidedDifferent(a, b)) continue
     review.push([context.runId, "client", b, a, r.likelyDuplicate.id, sameDob ? "same surname sound, postcode and date of birth" : "same surname sound and postcode, day and month of birth swapped"])
     for (const k of [a, b]) {
       if (flagged.has(k)) continue
