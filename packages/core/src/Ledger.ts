@@ -64,6 +64,12 @@ const stepFromRow = (r: Record<string, unknown>): StepRow => ({
 })
 
 /** Statements on the control schema of one target database. */
+/** The decision of a data owner that a legacy row is not to be migrated. */
+export const notToMigrate = "do_not_migrate"
+
+/** The rule that excludes a row a data owner decided not to migrate. */
+export const notToMigrateRule = { id: "decision.do-not-migrate", description: "A data owner decided the row is not to be migrated" } as const
+
 export const make = (target: Database.Database, schema: string) => {
   const tables = ControlSchema.tables(schema)
   const db = (): Kysely<any> => target.driver.kysely.withSchema(schema)
@@ -203,6 +209,33 @@ export const make = (target: Database.Database, schema: string) => {
         }
         return found
       }),
+
+    /**
+     * Takes the decisions on legacy rows a run is made with from the decisions in force: the rows of the items a data
+     * owner decided not to migrate. Again on resuming, to the same rows (the decisions are part of the run's
+     * configuration).
+     */
+    recordDecisions: (runId: string) =>
+      target.use("take the decisions a run is made with", (d) =>
+        d.transaction(async (c) => {
+          const p = d.dialect.placeholder
+          await c.query(`DELETE FROM ${d.dialect.qualify(tables.runDecision)} WHERE run_id = ${p(1)}`, [runId])
+          await c.query(
+            `INSERT INTO ${d.dialect.qualify(tables.runDecision)} (run_id, entity, legacy_key, decision, fingerprint) ` +
+              `SELECT ${p(1)}, f.entity, f.legacy_key, MIN(t.decision), MIN(t.fingerprint) FROM ${d.dialect.qualify(tables.triage)} t ` +
+              `JOIN ${d.dialect.qualify(tables.finding)} f ON f.fingerprint = t.fingerprint ` +
+              `WHERE t.decision = ${p(2)} AND f.legacy_key IS NOT NULL GROUP BY f.entity, f.legacy_key`,
+            [runId, notToMigrate]
+          )
+        })),
+
+    /** The legacy rows of an entity a run is made not to migrate, by a data owner's decision. */
+    notToMigrate: (runId: string, entity: string) =>
+      target.use("read the rows decided not to migrate", async (d) =>
+        new Set((await d.queryText(
+          `SELECT legacy_key FROM ${d.dialect.qualify(tables.runDecision)} WHERE run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)} AND decision = ${d.dialect.placeholder(3)}`,
+          [runId, entity, notToMigrate]
+        )).map((r) => String(r[0])))),
 
     /** Which of these legacy keys of an entity a rule excluded in this run. */
     excludedKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>

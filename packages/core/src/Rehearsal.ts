@@ -138,6 +138,8 @@ interface BatchWrites {
 
 /** What the xref and the target already know for one batch: references and earlier rows with the same match keys. */
 export interface Resolved {
+  /** The rows of the entity a data owner decided not to migrate, by legacy key. */
+  readonly notToMigrate?: ReadonlySet<string> | undefined
   readonly keys: ReadonlyMap<string, ReadonlyMap<string, string>>
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
   readonly byTargetKey: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
@@ -211,6 +213,10 @@ export const mapRows = (
   for (const [index, textRow] of rows.entries()) {
     const text = texts[index]!
     const legacyKey = legacyKeyOf(keyPositions.map((p) => textRow[p] ?? null))
+    if (resolved.notToMigrate?.has(legacyKey) === true) {
+      results.push({ _tag: "Mapped", legacyKey, text, outcome: { _tag: "Exclude", rule: Ledger.notToMigrateRule.id, reason: "a data owner decided it is not to be migrated" }, rows: [] })
+      continue
+    }
     const decoded = decodedRows[index]
     if (Decode.isFailure(decoded)) {
       results.push({ _tag: "DecodeFailure", legacyKey, text, fieldPath: decoded.fieldPath, reason: decoded.reason })
@@ -457,6 +463,7 @@ const remapQuarantined = Effect.fnUntraced(function*(
 ) {
   // the checkpoint's last key stays where the load left it; only the counts move
   const lastKey = (yield* ledger.steps(runId)).find((s) => s.entity === step.entity)?.lastKey ?? []
+  const notToMigrate = yield* ledger.notToMigrate(runId, step.entity)
   let total = counts
   for (let changedInPass = -1; changedInPass !== 0;) {
     changedInPass = 0
@@ -483,7 +490,7 @@ const remapQuarantined = Effect.fnUntraced(function*(
       const rows = texts.map((t) => step.source.columns.map((c) => t[c] ?? null))
       const decodedRows = texts.map(prepared.decode)
       // references only: rows are not matched again by match key, which found only earlier rows the first time
-      const resolved = yield* resolveBatch(ledger, runId, step, decodedRows, prepared.mainTableOf, options, false)
+      const resolved = { ...(yield* resolveBatch(ledger, runId, step, decodedRows, prepared.mainTableOf, options, false)), notToMigrate }
       const changed = mapRows(step, prepared.placed, rows, texts, decodedRows, prepared.keyPositions, resolved, options.parameters ?? {}, new Map())
         .filter((r) => r._tag === "Mapped" && r.outcome._tag !== "Quarantine")
       if (changed.length === 0) continue
@@ -544,6 +551,7 @@ const runStep = Effect.fnUntraced(function*(
   yield* observer.stepStarted({ runId, entity: step.entity, position, resumedAt: counts })
 
   const { placed, decode, keyPositions, sourceTable, mainTableOf } = prepareStep(pipeline, step, options)
+  const notToMigrate = yield* ledger.notToMigrate(runId, step.entity)
 
   // Batches go through two stages: mapping (decode, resolve, map) runs one batch ahead of loading, so the work in
   // Node and the work in the databases overlap. A batch mapped ahead cannot see the rows of the batches still being
@@ -562,7 +570,7 @@ const runStep = Effect.fnUntraced(function*(
         // lookups only read: a lost connection is simply asked again
         Retry.retryTransient(target, { operation: `look up the references of ${step.entity}` })
       )
-      const resolved = selfReferring ? withUncommitted(found, step.entity, inFlight) : found
+      const resolved = { ...(selfReferring ? withUncommitted(found, step.entity, inFlight) : found), notToMigrate }
       const results = mapRows(step, placed, rows, texts, decodedRows, keyPositions, resolved, options.parameters ?? {}, new Map())
       const own = ownRowsOf(results)
       if (selfReferring) uncommitted.push(own)
@@ -721,6 +729,7 @@ export const run = Effect.fnUntraced(function*(pipeline: Pipeline, options: Opti
       rows: r.rows()
     })))
   }
+  yield* ledger.recordDecisions(runId)
   const existing = new Map((yield* ledger.steps(runId)).map((s) => [s.entity, s] as const))
 
   const steps: Array<StepResult> = []

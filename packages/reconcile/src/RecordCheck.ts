@@ -124,6 +124,7 @@ const checkStep = (
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
     const ledger = Ledger.make(target, controlSchema)
     const prepared = Rehearsal.prepareStep(pipeline, step, options)
+    const notToMigrate = yield* ledger.notToMigrate(options.runId, step.entity)
     const rules = step.rules.map((r) => r.id).join(" ")
     // keys of the step's main table are accounted for by the xref where it records them as the mapping gives them
     // (every xref row is compared with the mapping here): only the keys of the step's other tables go to
@@ -155,7 +156,7 @@ const checkStep = (
             texts,
             decodedRows,
             prepared.keyPositions,
-            { ...resolved, matches },
+            { ...resolved, matches, notToMigrate },
             options.parameters ?? {},
             new Map()
           )

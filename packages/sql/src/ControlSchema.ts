@@ -250,6 +250,22 @@ export const tables = (schema: string) => {
     },
     primaryKey: ["code_system", "legacy_value"]
   })
+  /**
+   * The decisions on legacy rows a run is made with, taken from the decisions in force when it started, so that the
+   * run and every check of it act on the same ones: the rows decided not to be migrated.
+   */
+  const runDecision = Table.make({
+    schema,
+    name: "run_decision",
+    columns: {
+      run_id: Table.text(40),
+      entity: Table.text(100),
+      legacy_key: key,
+      decision: Table.text(20),
+      fingerprint: Table.text(32)
+    },
+    primaryKey: ["run_id", "entity", "legacy_key"]
+  })
   /** The headline figures of a reconciled run, each line reconciled: source − excluded + explained = expected, against the target. */
   const figure = Table.make({
     schema,
@@ -349,6 +365,7 @@ export const tables = (schema: string) => {
     decisionImport,
     triageSource,
     councilCodeMap,
+    runDecision,
     figure,
     findingStaged,
     expectedKey,
@@ -426,6 +443,11 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
     "0008_decision_imports": {
       up: async (db) => {
         for (const table of [t.decisionImport, t.triageSource, t.councilCodeMap]) await sql.raw(dialect.createTable(table)).execute(db)
+      }
+    },
+    "0009_run_decisions": {
+      up: async (db) => {
+        await sql.raw(dialect.createTable(t.runDecision)).execute(db)
       }
     }
   }
