@@ -2,7 +2,8 @@
  * The worklists across rehearsals: the items of the migration's own issues keep their fingerprints from one run to
  * the next, so that a row fixed at source shows as resolved in the next rehearsal, a row still held back as open, a
  * row newly held back as new, and a row broken again after its fix as regressed; a pair of possible duplicates decided
- * two different people is not queued again; a row decided not to be migrated is excluded by a rule citing it; and each run's items are exactly
+ * two different people is not queued again, one decided the same person merged; a row decided not to be migrated is
+ * excluded by a rule citing it; and each run's items are exactly
  * the rows its control tables list. From the command: the worklists' files, their owners as `handover.config.ts`
  * names them, and the CLD return beside the reports.
  */
@@ -76,7 +77,8 @@ for (const dialect of TestDatabase.dialects()) {
 
         // a pair of possible duplicates decided two different people: never queued again
         // and a client held back decided not to be migrated: excluded by a rule citing the decision
-        const pair = items(first.ledger, WorklistItems.checks.possibleDuplicate)[0]!
+        const [pair, same] = items(first.ledger, WorklistItems.checks.possibleDuplicate) as [FindingsLedger.LedgerFinding, FindingsLedger.LedgerFinding]
+        assert.isDefined(same, "two pairs of possible duplicates")
         const dropped = births[2]!
         const decided = yield* Decisions.apply(db, {
           file: "decided.xlsx",
@@ -84,12 +86,14 @@ for (const dialect of TestDatabase.dialects()) {
           runId: first.run.runId,
           decided: [
             { sheet: "Possible duplicates", row: 2, check: pair.check, fingerprint: pair.fingerprint, decision: "different_people", mapTo: null, reason: "twins", by: "a data owner", until: null },
-            { sheet: "Fix at source", row: 3, check: dropped.check, fingerprint: dropped.fingerprint, decision: "do_not_migrate", mapTo: null, reason: "a test record", by: "a data owner", until: null }
+            { sheet: "Fix at source", row: 3, check: dropped.check, fingerprint: dropped.fingerprint, decision: "do_not_migrate", mapTo: null, reason: "a test record", by: "a data owner", until: null },
+            { sheet: "Possible duplicates", row: 3, check: same.check, fingerprint: same.fingerprint, decision: "same_person", mapTo: null, reason: "same GP", by: "a data owner", until: null }
           ],
           wrong: []
         }, { controlSchema, rehearsal: options.rehearsal, importedBy: "the test", today: "2026-01-01" })
         assert.strictEqual(decided._tag, "Applied")
         const clientsExcludedBefore = first.run.steps.find((s) => s.entity === "client")!.counts.excluded
+        const clientsMergedBefore = first.run.steps.find((s) => s.entity === "client")!.counts.merged
 
         const second = yield* rehearse
         const secondHeld = yield* quarantined(db, second.run.runId)
@@ -99,6 +103,17 @@ for (const dialect of TestDatabase.dialects()) {
         const exclusion = yield* db.use("read the exclusion", (d) =>
           d.queryText(`SELECT rule_id FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).exclusion)} WHERE run_id = ${d.dialect.placeholder(1)} AND entity = 'client' AND legacy_key = ${d.dialect.placeholder(2)}`, [second.run.runId, dropped.legacyKey]))
         assert.deepStrictEqual(exclusion.map((r) => r[0]), ["decision.do-not-migrate"])
+        // the pair decided the same person: one merged into the other, both in the xref under one person
+        assert.strictEqual(clients.merged, clientsMergedBefore + 1)
+        const xref = yield* db.use("read the xref", (d) =>
+          d.queryText(
+            `SELECT legacy_key, outcome, target_key, rule_id FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).xref)} ` +
+              `WHERE run_id = ${d.dialect.placeholder(1)} AND entity = 'client' AND legacy_key IN (${d.dialect.placeholder(2)}, ${d.dialect.placeholder(3)}) ORDER BY outcome`,
+            [second.run.runId, same.legacyKey, same.legacyValue]
+          ))
+        assert.deepStrictEqual(xref.map((r) => [r[0], r[1], r[3]]), [[same.legacyValue, "loaded", null], [same.legacyKey, "merged", "decision.same-person"]])
+        assert.strictEqual(xref[0]![2], xref[1]![2], "one person")
+        assert.deepStrictEqual(second.ledger.filter((f) => !Finding.isWorklistItem(f) && f.entity === "client" && f.legacyKey === same.legacyKey).map((f) => f.message), [])
         // the reconciliation re-runs the mapping with the same decisions: nothing reported of the row
         assert.deepStrictEqual(second.ledger.filter((f) => !Finding.isWorklistItem(f) && f.legacyKey === dropped.legacyKey && f.entity === "client").map((f) => f.message), [])
         const status = new Map(items(second.ledger, WorklistItems.checks.quarantine).map((f) => [itemKey(f), f.status] as const))
@@ -111,6 +126,7 @@ for (const dialect of TestDatabase.dialects()) {
         assert.isAbove([...status.values()].filter((s) => s === "open").length, 10)
         const pairs = new Map(items(second.ledger, WorklistItems.checks.possibleDuplicate).map((f) => [f.fingerprint, f.status] as const))
         assert.strictEqual(pairs.get(pair.fingerprint), "resolved", "the pair decided different people")
+        assert.strictEqual(pairs.get(same.fingerprint), "resolved", "the pair decided the same person")
         assert.isTrue([...pairs].some(([f, st]) => f !== pair.fingerprint && st === "open"), "the other pairs stay on the queue")
         const queued = yield* db.use("read the review queue", (d) =>
           d.queryText(`SELECT legacy_key, candidate_legacy_key FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).reviewItem)} WHERE run_id = ${d.dialect.placeholder(1)}`, [second.run.runId]))

@@ -70,6 +70,21 @@ export const notToMigrate = "do_not_migrate"
 /** The rule that excludes a row a data owner decided not to migrate. */
 export const notToMigrateRule = { id: "decision.do-not-migrate", description: "A data owner decided the row is not to be migrated" } as const
 
+/** The decision of a data owner that two legacy rows are the same person. */
+export const samePerson = "same_person"
+
+/** The rule that merges a row into another a data owner decided is the same person. */
+export const samePersonRule = { id: "decision.same-person", description: "A data owner decided the row is the same person as another" } as const
+
+/** What a run does with some legacy rows of an entity by data owners' decisions. */
+export interface RowDecisions {
+  readonly notToMigrate: ReadonlySet<string>
+  /** Rows merged into another row (by its legacy key), decided the same person. */
+  readonly sameAs: ReadonlyMap<string, string>
+}
+
+export const noDecisions: RowDecisions = { notToMigrate: new Set(), sameAs: new Map() }
+
 export const make = (target: Database.Database, schema: string) => {
   const tables = ControlSchema.tables(schema)
   const db = (): Kysely<any> => target.driver.kysely.withSchema(schema)
@@ -220,22 +235,36 @@ export const make = (target: Database.Database, schema: string) => {
         d.transaction(async (c) => {
           const p = d.dialect.placeholder
           await c.query(`DELETE FROM ${d.dialect.qualify(tables.runDecision)} WHERE run_id = ${p(1)}`, [runId])
+          // a row decided both ways is not migrated; a row decided the same person as two others merges into one
           await c.query(
-            `INSERT INTO ${d.dialect.qualify(tables.runDecision)} (run_id, entity, legacy_key, decision, fingerprint) ` +
-              `SELECT ${p(1)}, f.entity, f.legacy_key, MIN(t.decision), MIN(t.fingerprint) FROM ${d.dialect.qualify(tables.triage)} t ` +
+            `INSERT INTO ${d.dialect.qualify(tables.runDecision)} (run_id, entity, legacy_key, decision, fingerprint, other_legacy_key) ` +
+              `SELECT ${p(1)}, f.entity, f.legacy_key, MIN(t.decision), MIN(t.fingerprint), ` +
+              `MIN(CASE WHEN t.decision = ${p(3)} THEN f.legacy_value END) FROM ${d.dialect.qualify(tables.triage)} t ` +
               `JOIN ${d.dialect.qualify(tables.finding)} f ON f.fingerprint = t.fingerprint ` +
-              `WHERE t.decision = ${p(2)} AND f.legacy_key IS NOT NULL GROUP BY f.entity, f.legacy_key`,
-            [runId, notToMigrate]
+              `WHERE t.decision IN (${p(2)}, ${p(3)}) AND f.legacy_key IS NOT NULL AND (t.decision = ${p(2)} OR f.legacy_value IS NOT NULL) ` +
+              `GROUP BY f.entity, f.legacy_key`,
+            [runId, notToMigrate, samePerson]
           )
         })),
 
-    /** The legacy rows of an entity a run is made not to migrate, by a data owner's decision. */
-    notToMigrate: (runId: string, entity: string) =>
-      target.use("read the rows decided not to migrate", async (d) =>
-        new Set((await d.queryText(
-          `SELECT legacy_key FROM ${d.dialect.qualify(tables.runDecision)} WHERE run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)} AND decision = ${d.dialect.placeholder(3)}`,
-          [runId, entity, notToMigrate]
-        )).map((r) => String(r[0])))),
+    /**
+     * What a run is made to do with legacy rows of an entity, by data owners' decisions: the rows not to migrate, and
+     * the rows to merge into another row of the same person (by the other row's legacy key).
+     */
+    decisionsOn: (runId: string, entity: string) =>
+      target.use("read the decisions on rows", async (d): Promise<RowDecisions> => {
+        const rows = await d.queryText(
+          `SELECT legacy_key, decision, other_legacy_key FROM ${d.dialect.qualify(tables.runDecision)} WHERE run_id = ${d.dialect.placeholder(1)} AND entity = ${d.dialect.placeholder(2)}`,
+          [runId, entity]
+        )
+        const notMigrated = new Set<string>()
+        const sameAs = new Map<string, string>()
+        for (const [key, decision, other] of rows) {
+          if (decision === notToMigrate) notMigrated.add(String(key))
+          else if (decision === samePerson && other !== null && other !== undefined) sameAs.set(String(key), other)
+        }
+        return { notToMigrate: notMigrated, sameAs }
+      }),
 
     /** Which of these legacy keys of an entity a rule excluded in this run. */
     excludedKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>

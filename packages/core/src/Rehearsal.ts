@@ -138,8 +138,8 @@ interface BatchWrites {
 
 /** What the xref and the target already know for one batch: references and earlier rows with the same match keys. */
 export interface Resolved {
-  /** The rows of the entity a data owner decided not to migrate, by legacy key. */
-  readonly notToMigrate?: ReadonlySet<string> | undefined
+  /** What data owners decided of some rows of the entity: not to migrate them, or to merge them into another row. */
+  readonly decisions?: Ledger.RowDecisions | undefined
   readonly keys: ReadonlyMap<string, ReadonlyMap<string, string>>
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
   readonly byTargetKey: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
@@ -213,8 +213,19 @@ export const mapRows = (
   for (const [index, textRow] of rows.entries()) {
     const text = texts[index]!
     const legacyKey = legacyKeyOf(keyPositions.map((p) => textRow[p] ?? null))
-    if (resolved.notToMigrate?.has(legacyKey) === true) {
+    if (resolved.decisions?.notToMigrate.has(legacyKey) === true) {
       results.push({ _tag: "Mapped", legacyKey, text, outcome: { _tag: "Exclude", rule: Ledger.notToMigrateRule.id, reason: "a data owner decided it is not to be migrated" }, rows: [] })
+      continue
+    }
+    const other = resolved.decisions?.sameAs.get(legacyKey)
+    if (other !== undefined) {
+      // merged into the other row's person; held back until the other row is loaded (it may come later)
+      const survivor = context.targetKeyOf(step.entity, other)
+      const outcome: Outcome = survivor === undefined
+        ? { _tag: "Quarantine", rule: Ledger.samePersonRule.id, field: "(row)", reason: `decided the same person as ${step.entity} ${other}, which is not migrated`, unmapped: [] }
+        : { _tag: "Merge", targetKey: survivor, rule: Ledger.samePersonRule.id, flags: [] }
+      if (outcome._tag === "Merge") ownKeys.set(legacyKey, outcome.targetKey)
+      results.push({ _tag: "Mapped", legacyKey, text, outcome, rows: [] })
       continue
     }
     const decoded = decodedRows[index]
@@ -412,6 +423,32 @@ export const resolveBatch = Effect.fnUntraced(function*(
   return { keys, rows: targetRows, byTargetKey, excluded, matches } satisfies Resolved
 })
 
+/**
+ * What the xref knows of the rows a batch's rows are decided the same person as: their target keys, beside those of
+ * the batch's references.
+ */
+export const withSamePerson = Effect.fnUntraced(function*(
+  ledger: Ledger.Ledger,
+  runId: string,
+  step: EntityStep,
+  rows: ReadonlyArray<Driver.TextRow>,
+  keyPositions: ReadonlyArray<number>,
+  resolved: Resolved,
+  decisions: Ledger.RowDecisions
+) {
+  if (decisions.sameAs.size === 0) return resolved
+  const others = new Set<string>()
+  for (const row of rows) {
+    const other = decisions.sameAs.get(legacyKeyOf(keyPositions.map((p) => row[p] ?? null)))
+    if (other !== undefined) others.add(other)
+  }
+  if (others.size === 0) return resolved
+  const found = yield* ledger.targetKeys(runId, step.entity, [...others])
+  const keys = new Map(resolved.keys)
+  keys.set(step.entity, new Map([...(resolved.keys.get(step.entity) ?? []), ...found]))
+  return { ...resolved, keys }
+})
+
 /** What one batch's rows loaded (legacy key to target key) and under which match keys. */
 interface OwnRows {
   readonly keys: ReadonlyMap<string, string>
@@ -463,7 +500,7 @@ const remapQuarantined = Effect.fnUntraced(function*(
 ) {
   // the checkpoint's last key stays where the load left it; only the counts move
   const lastKey = (yield* ledger.steps(runId)).find((s) => s.entity === step.entity)?.lastKey ?? []
-  const notToMigrate = yield* ledger.notToMigrate(runId, step.entity)
+  const decisions = yield* ledger.decisionsOn(runId, step.entity)
   let total = counts
   for (let changedInPass = -1; changedInPass !== 0;) {
     changedInPass = 0
@@ -490,7 +527,8 @@ const remapQuarantined = Effect.fnUntraced(function*(
       const rows = texts.map((t) => step.source.columns.map((c) => t[c] ?? null))
       const decodedRows = texts.map(prepared.decode)
       // references only: rows are not matched again by match key, which found only earlier rows the first time
-      const resolved = { ...(yield* resolveBatch(ledger, runId, step, decodedRows, prepared.mainTableOf, options, false)), notToMigrate }
+      const found = yield* resolveBatch(ledger, runId, step, decodedRows, prepared.mainTableOf, options, false)
+      const resolved = { ...(yield* withSamePerson(ledger, runId, step, rows, prepared.keyPositions, found, decisions)), decisions }
       const changed = mapRows(step, prepared.placed, rows, texts, decodedRows, prepared.keyPositions, resolved, options.parameters ?? {}, new Map())
         .filter((r) => r._tag === "Mapped" && r.outcome._tag !== "Quarantine")
       if (changed.length === 0) continue
@@ -551,7 +589,7 @@ const runStep = Effect.fnUntraced(function*(
   yield* observer.stepStarted({ runId, entity: step.entity, position, resumedAt: counts })
 
   const { placed, decode, keyPositions, sourceTable, mainTableOf } = prepareStep(pipeline, step, options)
-  const notToMigrate = yield* ledger.notToMigrate(runId, step.entity)
+  const decisions = yield* ledger.decisionsOn(runId, step.entity)
 
   // Batches go through two stages: mapping (decode, resolve, map) runs one batch ahead of loading, so the work in
   // Node and the work in the databases overlap. A batch mapped ahead cannot see the rows of the batches still being
@@ -570,7 +608,8 @@ const runStep = Effect.fnUntraced(function*(
         // lookups only read: a lost connection is simply asked again
         Retry.retryTransient(target, { operation: `look up the references of ${step.entity}` })
       )
-      const resolved = { ...(selfReferring ? withUncommitted(found, step.entity, inFlight) : found), notToMigrate }
+      const withOthers = yield* withSamePerson(ledger, runId, step, rows, keyPositions, found, decisions)
+      const resolved = { ...(selfReferring ? withUncommitted(withOthers, step.entity, inFlight) : withOthers), decisions }
       const results = mapRows(step, placed, rows, texts, decodedRows, keyPositions, resolved, options.parameters ?? {}, new Map())
       const own = ownRowsOf(results)
       if (selfReferring) uncommitted.push(own)

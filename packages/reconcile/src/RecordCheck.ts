@@ -124,7 +124,7 @@ const checkStep = (
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
     const ledger = Ledger.make(target, controlSchema)
     const prepared = Rehearsal.prepareStep(pipeline, step, options)
-    const notToMigrate = yield* ledger.notToMigrate(options.runId, step.entity)
+    const decisions = yield* ledger.decisionsOn(options.runId, step.entity)
     const rules = step.rules.map((r) => r.id).join(" ")
     // keys of the step's main table are accounted for by the xref where it records them as the mapping gives them
     // (every xref row is compared with the mapping here): only the keys of the step's other tables go to
@@ -146,7 +146,8 @@ const checkStep = (
           if (rows.length === 0) return
           const found: Array<Finding.Finding> = []
           const { texts, decodedRows } = Rehearsal.decodeRows(step, prepared.decode, rows)
-          const resolved = yield* Rehearsal.resolveBatch(ledger, options.runId, step, decodedRows, prepared.mainTableOf, options, false)
+          const references = yield* Rehearsal.resolveBatch(ledger, options.runId, step, decodedRows, prepared.mainTableOf, options, false)
+          const resolved = yield* Rehearsal.withSamePerson(ledger, options.runId, step, rows, prepared.keyPositions, references, decisions)
           const matches = yield* earlierMatches(target, controlSchema, options.runId, step, decodedRows)
           // the batch's own rows with a match key are found by the mapping itself, in order
           const results = Rehearsal.mapRows(
@@ -156,7 +157,7 @@ const checkStep = (
             texts,
             decodedRows,
             prepared.keyPositions,
-            { ...resolved, matches, notToMigrate },
+            { ...resolved, matches, decisions },
             options.parameters ?? {},
             new Map()
           )

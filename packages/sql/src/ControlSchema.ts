@@ -252,7 +252,8 @@ export const tables = (schema: string) => {
   })
   /**
    * The decisions on legacy rows a run is made with, taken from the decisions in force when it started, so that the
-   * run and every check of it act on the same ones: the rows decided not to be migrated.
+   * run and every check of it act on the same ones: the rows decided not to be migrated, and those decided the same
+   * person as another row.
    */
   const runDecision = Table.make({
     schema,
@@ -262,7 +263,9 @@ export const tables = (schema: string) => {
       entity: Table.text(100),
       legacy_key: key,
       decision: Table.text(20),
-      fingerprint: Table.text(32)
+      fingerprint: Table.text(32),
+      /** For a row decided the same person as another: the other row, which it is merged into. */
+      other_legacy_key: Table.nullable(key)
     },
     primaryKey: ["run_id", "entity", "legacy_key"]
   })
