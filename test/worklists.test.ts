@@ -3,7 +3,7 @@
  * the next, so that a row fixed at source shows as resolved in the next rehearsal, a row still held back as open, a
  * row newly held back as new, and a row broken again after its fix as regressed; a pair of possible duplicates decided
  * two different people is not queued again, one decided the same person merged; a row decided not to be migrated is
- * excluded by a rule citing it; and each run's items are exactly
+ * excluded by a rule citing it; a code value mapped by a data owner is no longer unmapped; and each run's items are exactly
  * the rows its control tables list. From the command: the worklists' files, their owners as `handover.config.ts`
  * names them, and the CLD return beside the reports.
  */
@@ -77,6 +77,9 @@ for (const dialect of TestDatabase.dialects()) {
 
         // a pair of possible duplicates decided two different people: never queued again
         // and a client held back decided not to be migrated: excluded by a rule citing the decision
+        const code = items(first.ledger, WorklistItems.checks.codeMapping).find((f) => SwiftPipeline.pipeline.codeValues!(f.field ?? "") !== undefined)!
+        assert.isDefined(code, "a code value to map")
+        const mapTo = SwiftPipeline.pipeline.codeValues!(code.field!)![0]!
         const [pair, same] = items(first.ledger, WorklistItems.checks.possibleDuplicate) as [FindingsLedger.LedgerFinding, FindingsLedger.LedgerFinding]
         assert.isDefined(same, "two pairs of possible duplicates")
         const dropped = births[2]!
@@ -87,7 +90,8 @@ for (const dialect of TestDatabase.dialects()) {
           decided: [
             { sheet: "Possible duplicates", row: 2, check: pair.check, fingerprint: pair.fingerprint, decision: "different_people", mapTo: null, reason: "twins", by: "a data owner", until: null },
             { sheet: "Fix at source", row: 3, check: dropped.check, fingerprint: dropped.fingerprint, decision: "do_not_migrate", mapTo: null, reason: "a test record", by: "a data owner", until: null },
-            { sheet: "Possible duplicates", row: 3, check: same.check, fingerprint: same.fingerprint, decision: "same_person", mapTo: null, reason: "same GP", by: "a data owner", until: null }
+            { sheet: "Possible duplicates", row: 3, check: same.check, fingerprint: same.fingerprint, decision: "same_person", mapTo: null, reason: "same GP", by: "a data owner", until: null },
+            { sheet: "Code mapping", row: 2, check: code.check, fingerprint: code.fingerprint, decision: "map_to", mapTo, reason: "an old code", by: "a data owner", until: null }
           ],
           wrong: []
         }, { controlSchema, rehearsal: options.rehearsal, importedBy: "the test", today: "2026-01-01" })
@@ -127,6 +131,12 @@ for (const dialect of TestDatabase.dialects()) {
         const pairs = new Map(items(second.ledger, WorklistItems.checks.possibleDuplicate).map((f) => [f.fingerprint, f.status] as const))
         assert.strictEqual(pairs.get(pair.fingerprint), "resolved", "the pair decided different people")
         assert.strictEqual(pairs.get(same.fingerprint), "resolved", "the pair decided the same person")
+        // the code value mapped by the council's code map: no row carries it unmapped any more
+        assert.strictEqual(second.ledger.find((f) => f.fingerprint === code.fingerprint)?.status, "resolved", "the code value mapped")
+        const unmapped = yield* db.use("read the unmapped codes", (d) =>
+          d.queryText(`SELECT COUNT(*) FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).codeIssue)} WHERE run_id = ${d.dialect.placeholder(1)} AND code_system = ${d.dialect.placeholder(2)} AND legacy_value = ${d.dialect.placeholder(3)}`,
+            [second.run.runId, code.field, code.legacyValue]))
+        assert.strictEqual(Number(unmapped[0]![0]), 0)
         assert.isTrue([...pairs].some(([f, st]) => f !== pair.fingerprint && st === "open"), "the other pairs stay on the queue")
         const queued = yield* db.use("read the review queue", (d) =>
           d.queryText(`SELECT legacy_key, candidate_legacy_key FROM ${d.dialect.qualify(ControlSchema.tables(controlSchema).reviewItem)} WHERE run_id = ${d.dialect.placeholder(1)}`, [second.run.runId]))

@@ -85,6 +85,9 @@ export interface RowDecisions {
 
 export const noDecisions: RowDecisions = { notToMigrate: new Set(), sameAs: new Map() }
 
+/** The key of a council code map: the code system and the legacy value. */
+export const councilCodeKey = (codeSystem: string, legacyValue: string) => `${codeSystem}\u0000${legacyValue}`
+
 export const make = (target: Database.Database, schema: string) => {
   const tables = ControlSchema.tables(schema)
   const db = (): Kysely<any> => target.driver.kysely.withSchema(schema)
@@ -226,15 +229,21 @@ export const make = (target: Database.Database, schema: string) => {
       }),
 
     /**
-     * Takes the decisions on legacy rows a run is made with from the decisions in force: the rows of the items a data
-     * owner decided not to migrate. Again on resuming, to the same rows (the decisions are part of the run's
-     * configuration).
+     * Takes the decisions a run is made with from the decisions in force: the rows of the items a data owner decided
+     * not to migrate or the same person as another, and the council's code maps. Again on resuming, to the same rows
+     * (the decisions are part of the run's configuration).
      */
     recordDecisions: (runId: string) =>
       target.use("take the decisions a run is made with", (d) =>
         d.transaction(async (c) => {
           const p = d.dialect.placeholder
           await c.query(`DELETE FROM ${d.dialect.qualify(tables.runDecision)} WHERE run_id = ${p(1)}`, [runId])
+          await c.query(`DELETE FROM ${d.dialect.qualify(tables.runCodeMap)} WHERE run_id = ${p(1)}`, [runId])
+          await c.query(
+            `INSERT INTO ${d.dialect.qualify(tables.runCodeMap)} (run_id, code_system, legacy_value, target_value) ` +
+              `SELECT ${p(1)}, code_system, legacy_value, target_value FROM ${d.dialect.qualify(tables.councilCodeMap)}`,
+            [runId]
+          )
           // a row decided both ways is not migrated; a row decided the same person as two others merges into one
           await c.query(
             `INSERT INTO ${d.dialect.qualify(tables.runDecision)} (run_id, entity, legacy_key, decision, fingerprint, other_legacy_key) ` +
@@ -265,6 +274,14 @@ export const make = (target: Database.Database, schema: string) => {
         }
         return { notToMigrate: notMigrated, sameAs }
       }),
+
+    /** The council's code maps a run is made with: the target value by code system and legacy value (`councilCodeKey`). */
+    councilCodes: (runId: string) =>
+      target.use("read the council's code maps", async (d) =>
+        new Map((await d.queryText(
+          `SELECT code_system, legacy_value, target_value FROM ${d.dialect.qualify(tables.runCodeMap)} WHERE run_id = ${d.dialect.placeholder(1)}`,
+          [runId]
+        )).map((r) => [councilCodeKey(String(r[0]), String(r[1])), String(r[2])] as const)) as ReadonlyMap<string, string>),
 
     /** Which of these legacy keys of an entity a rule excluded in this run. */
     excludedKeys: (runId: string, entity: string, legacyKeys: ReadonlyArray<string>) =>

@@ -120,6 +120,11 @@ export interface TransformContext {
   readonly matchedTargetKey: (matchKey: string) => string | undefined
   /** The run's parameters (the cut-over date, ...). */
   readonly parameters: Readonly<Record<string, string>>
+  /**
+   * The value a data owner decided a legacy code value maps to, where the code maps know none (the council's own code
+   * map, as the run was made with it).
+   */
+  readonly councilCode?: ((codeSystem: string, legacyValue: string) => string | undefined) | undefined
 }
 
 /**

@@ -140,6 +140,8 @@ interface BatchWrites {
 export interface Resolved {
   /** What data owners decided of some rows of the entity: not to migrate them, or to merge them into another row. */
   readonly decisions?: Ledger.RowDecisions | undefined
+  /** The council's code maps the run is made with, by `Ledger.councilCodeKey`. */
+  readonly councilCodes?: ReadonlyMap<string, string> | undefined
   readonly keys: ReadonlyMap<string, ReadonlyMap<string, string>>
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
   readonly byTargetKey: ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, string | null>>>>
@@ -159,7 +161,8 @@ const contextOf = (
   targetRowByKey: (entity, targetKey) => resolved.byTargetKey.get(entity)?.get(targetKey),
   wasExcluded: (entity, legacyKey) => resolved.excluded.get(entity)?.has(legacyKey) ?? false,
   matchedTargetKey: (matchKey) => own.matches.get(matchKey) ?? resolved.matches.get(matchKey),
-  parameters
+  parameters,
+  councilCode: (codeSystem, legacyValue) => resolved.councilCodes?.get(Ledger.councilCodeKey(codeSystem, legacyValue))
 })
 
 /**
@@ -501,6 +504,7 @@ const remapQuarantined = Effect.fnUntraced(function*(
   // the checkpoint's last key stays where the load left it; only the counts move
   const lastKey = (yield* ledger.steps(runId)).find((s) => s.entity === step.entity)?.lastKey ?? []
   const decisions = yield* ledger.decisionsOn(runId, step.entity)
+  const councilCodes = yield* ledger.councilCodes(runId)
   let total = counts
   for (let changedInPass = -1; changedInPass !== 0;) {
     changedInPass = 0
@@ -528,7 +532,7 @@ const remapQuarantined = Effect.fnUntraced(function*(
       const decodedRows = texts.map(prepared.decode)
       // references only: rows are not matched again by match key, which found only earlier rows the first time
       const found = yield* resolveBatch(ledger, runId, step, decodedRows, prepared.mainTableOf, options, false)
-      const resolved = { ...(yield* withSamePerson(ledger, runId, step, rows, prepared.keyPositions, found, decisions)), decisions }
+      const resolved = { ...(yield* withSamePerson(ledger, runId, step, rows, prepared.keyPositions, found, decisions)), decisions, councilCodes }
       const changed = mapRows(step, prepared.placed, rows, texts, decodedRows, prepared.keyPositions, resolved, options.parameters ?? {}, new Map())
         .filter((r) => r._tag === "Mapped" && r.outcome._tag !== "Quarantine")
       if (changed.length === 0) continue
@@ -590,6 +594,7 @@ const runStep = Effect.fnUntraced(function*(
 
   const { placed, decode, keyPositions, sourceTable, mainTableOf } = prepareStep(pipeline, step, options)
   const decisions = yield* ledger.decisionsOn(runId, step.entity)
+  const councilCodes = yield* ledger.councilCodes(runId)
 
   // Batches go through two stages: mapping (decode, resolve, map) runs one batch ahead of loading, so the work in
   // Node and the work in the databases overlap. A batch mapped ahead cannot see the rows of the batches still being
@@ -609,7 +614,7 @@ const runStep = Effect.fnUntraced(function*(
         Retry.retryTransient(target, { operation: `look up the references of ${step.entity}` })
       )
       const withOthers = yield* withSamePerson(ledger, runId, step, rows, keyPositions, found, decisions)
-      const resolved = { ...(selfReferring ? withUncommitted(withOthers, step.entity, inFlight) : withOthers), decisions }
+      const resolved = { ...(selfReferring ? withUncommitted(withOthers, step.entity, inFlight) : withOthers), decisions, councilCodes }
       const results = mapRows(step, placed, rows, texts, decodedRows, keyPositions, resolved, options.parameters ?? {}, new Map())
       const own = ownRowsOf(results)
       if (selfReferring) uncommitted.push(own)

@@ -125,6 +125,7 @@ const checkStep = (
     const ledger = Ledger.make(target, controlSchema)
     const prepared = Rehearsal.prepareStep(pipeline, step, options)
     const decisions = yield* ledger.decisionsOn(options.runId, step.entity)
+    const councilCodes = yield* ledger.councilCodes(options.runId)
     const rules = step.rules.map((r) => r.id).join(" ")
     // keys of the step's main table are accounted for by the xref where it records them as the mapping gives them
     // (every xref row is compared with the mapping here): only the keys of the step's other tables go to
@@ -157,7 +158,7 @@ const checkStep = (
             texts,
             decodedRows,
             prepared.keyPositions,
-            { ...resolved, matches, decisions },
+            { ...resolved, matches, decisions, councilCodes },
             options.parameters ?? {},
             new Map()
           )

@@ -269,6 +269,18 @@ export const tables = (schema: string) => {
     },
     primaryKey: ["run_id", "entity", "legacy_key"]
   })
+  /** The council's code maps a run is made with, taken from `council_code_map` when it started. */
+  const runCodeMap = Table.make({
+    schema,
+    name: "run_code_map",
+    columns: {
+      run_id: Table.text(40),
+      code_system: Table.text(60),
+      legacy_value: Table.text(200),
+      target_value: Table.text(200)
+    },
+    primaryKey: ["run_id", "code_system", "legacy_value"]
+  })
   /** The headline figures of a reconciled run, each line reconciled: source − excluded + explained = expected, against the target. */
   const figure = Table.make({
     schema,
@@ -369,6 +381,7 @@ export const tables = (schema: string) => {
     triageSource,
     councilCodeMap,
     runDecision,
+    runCodeMap,
     figure,
     findingStaged,
     expectedKey,
@@ -450,7 +463,7 @@ export const migrations = (schema: string, dialect: SqlDialect): Record<string, 
     },
     "0009_run_decisions": {
       up: async (db) => {
-        await sql.raw(dialect.createTable(t.runDecision)).execute(db)
+        for (const table of [t.runDecision, t.runCodeMap]) await sql.raw(dialect.createTable(table)).execute(db)
       }
     }
   }

@@ -15,13 +15,24 @@ export interface Mapped {
 
 /**
  * Maps a legacy code. An empty code stays empty unless the code system maps the empty value itself (ethnicity maps
- * it to "not known"). An unmapped code gives no value, an error flag and the unmapped value.
+ * it to "not known"). A value the code maps do not know is mapped as a data owner decided (the council's own code
+ * map), where one did; else it gives no value, an error flag and the unmapped value. A value deliberately not
+ * mapped stays so.
  */
-export const map = (codeSystem: CodeMaps.CodeSystem, value: string | null, field: string, rule: Pipeline.MappingRule): Mapped => {
+export const map = (
+  context: Pick<Pipeline.TransformContext, "councilCode">,
+  codeSystem: CodeMaps.CodeSystem,
+  value: string | null,
+  field: string,
+  rule: Pipeline.MappingRule
+): Mapped => {
   const text = value ?? ""
   const result = CodeMaps.lookup(codeSystem, text)
   if (result._tag === "Mapped") return { code: result.code, flags: [], unmapped: undefined, deliberate: undefined }
   if (text.trim() === "") return { code: null, flags: [], unmapped: undefined, deliberate: undefined }
+  // a value the code maps do not know, mapped by a data owner
+  const council = result.reason === undefined ? context.councilCode?.(codeSystem, text) : undefined
+  if (council !== undefined) return { code: council, flags: [], unmapped: undefined, deliberate: undefined }
   const unmapped = { codeSystem, value: text }
   const why = result.reason === undefined ? "has no mapping" : `is deliberately not mapped (${result.reason})`
   return {

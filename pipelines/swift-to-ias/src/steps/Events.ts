@@ -46,8 +46,8 @@ export const referralStep = Pipeline.step({
     if (closed.value !== null && closed.value < received.value) {
       return Pipeline.quarantine(rq.order, "closed_date_text", "the referral closes before it was received")
     }
-    const route = Codes.map("request_route_of_access", row.route_code, "route_code", rq.route)
-    const outcome = Codes.map("event_outcome", row.outcome_code, "outcome_code", rq.outcome)
+    const route = Codes.map(context, "request_route_of_access", row.route_code, "route_code", rq.route)
+    const outcome = Codes.map(context, "event_outcome", row.outcome_code, "outcome_code", rq.outcome)
     const flags = [...received.flags, ...closed.flags, ...route.flags, ...outcome.flags]
     const open = closed.value === null || row.outcome_code === null || row.outcome_code.trim() === ""
     if (open) flags.push(Pipeline.flag(rq.open, "closed_date_text", "error", "an open referral: it cannot be a CLD request until it is closed with an outcome"))
@@ -109,9 +109,9 @@ export const assessmentStep = Pipeline.step({
     if (end !== null && end < start) return Pipeline.quarantine(ra.dates, "completed_date_text", "the assessment ends before it starts")
     const dob = context.targetRowOf("client", String(row.client_no))?.date_of_birth ?? null
     if (dob !== null && start < dob) return Pipeline.quarantine(ra.beforeBirth, "started_date_text", "the assessment starts before the client was born")
-    const type = Codes.map("assessment_type", row.assessment_type_code, "assessment_type_code", ra.type)
-    const method = Codes.map("method_of_assessment", row.method_code, "method_code", ra.type)
-    const outcome = Codes.map("event_outcome", row.outcome_code, "outcome_code", ra.type)
+    const type = Codes.map(context, "assessment_type", row.assessment_type_code, "assessment_type_code", ra.type)
+    const method = Codes.map(context, "method_of_assessment", row.method_code, "method_code", ra.type)
+    const outcome = Codes.map(context, "event_outcome", row.outcome_code, "outcome_code", ra.type)
     const flags = [...dates.flags, ...type.flags, ...method.flags, ...outcome.flags]
     if (end === null) flags.push(Pipeline.flag(ra.open, "completed_date_text", "error", "an open assessment: it cannot be a CLD event until it is completed"))
     const id = TargetKey.of("assessment", row.assessment_id)
@@ -162,8 +162,8 @@ export const reviewStep = Pipeline.step({
     if (person === undefined) return Pipeline.quarantine(rv.client, "client_no", "the review's client was not migrated")
     const date = Clean.requiredDate(row.review_date_text, "review_date_text", rv.date, context)
     if (date._tag === "Bad") return Pipeline.quarantine(rv.date, "review_date_text", date.reason)
-    const outcome = Codes.map("event_outcome", row.outcome_code, "outcome_code", rv.codes)
-    const method = Codes.map("method_of_review", row.method_code, "method_code", rv.codes)
+    const outcome = Codes.map(context, "event_outcome", row.outcome_code, "outcome_code", rv.codes)
+    const method = Codes.map(context, "method_of_review", row.method_code, "method_code", rv.codes)
     const planned = Clean.yes(row.planned_flag)
     const reasonFlags = planned ? [] : [Pipeline.flag(rv.reason, "planned_flag", "warning", "an unplanned review: no published CLD Release 2 reason to give it")]
     const id = TargetKey.of("review", row.review_id)

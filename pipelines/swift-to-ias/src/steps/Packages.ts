@@ -144,9 +144,9 @@ export const serviceStep = Pipeline.step({
       providerId = found
       cqc = context.targetRowOf("provider", String(row.provider_id))?.cqc_location_id ?? null
     }
-    const serviceType = Codes.map("service_type", row.service_code, "service_code", rs.classification)
-    const component = Codes.map("service_component", row.service_code, "service_code", rs.classification)
-    const mechanism = Codes.map("delivery_mechanism", row.service_code, "service_code", rs.classification)
+    const serviceType = Codes.map(context, "service_type", row.service_code, "service_code", rs.classification)
+    const component = Codes.map(context, "service_component", row.service_code, "service_code", rs.classification)
+    const mechanism = Codes.map(context, "delivery_mechanism", row.service_code, "service_code", rs.classification)
     // a service the CLD does not count (transport, meals, equipment) is deliberately unmapped: it is migrated for
     // finance, with no CLD classification, and the CLD projection leaves it out; an unknown code is quarantined
     const notCld = serviceType.deliberate !== undefined
@@ -189,7 +189,7 @@ export const serviceStep = Pipeline.step({
       units = units.slice(1)
     }
     const basis = (row.rate_basis ?? "").trim()
-    const frequency = Codes.map("cost_frequency_unit_type", basis, "rate_basis", rs.rateBasis)
+    const frequency = Codes.map(context, "cost_frequency_unit_type", basis, "rate_basis", rs.rateBasis)
     if (frequency.code === null) {
       return Pipeline.quarantine(rs.rateBasis, "rate_basis", `the rate basis ${JSON.stringify(basis)} has no cost frequency`, frequency.unmapped === undefined ? [] : [frequency.unmapped])
     }

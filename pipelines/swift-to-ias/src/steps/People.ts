@@ -85,11 +85,11 @@ export const transform = (row: ClientRow, context: Pipeline.TransformContext): P
     return Pipeline.quarantine(r.dod, "date_of_death_text", "the date of death is before the date of birth")
   }
 
-  const gender = Codes.map("gender", row.gender_code, "gender_code", r.gender)
-  const ethnicity = Codes.map("ethnicity", row.ethnic_code, "ethnic_code", r.ethnicity)
-  const psr = Codes.map("primary_support_reason", row.psr_code, "psr_code", r.supportReason)
-  const accommodation = Codes.map("accommodation_status", row.accommodation_code, "accommodation_code", r.accommodation)
-  const employment = Codes.map("employment_status", row.employment_code, "employment_code", r.employment)
+  const gender = Codes.map(context, "gender", row.gender_code, "gender_code", r.gender)
+  const ethnicity = Codes.map(context, "ethnicity", row.ethnic_code, "ethnic_code", r.ethnicity)
+  const psr = Codes.map(context, "primary_support_reason", row.psr_code, "psr_code", r.supportReason)
+  const accommodation = Codes.map(context, "accommodation_status", row.accommodation_code, "accommodation_code", r.accommodation)
+  const employment = Codes.map(context, "employment_status", row.employment_code, "employment_code", r.employment)
   for (const c of [gender, ethnicity, psr, accommodation, employment]) flags.push(...c.flags)
   const missing = [
     ...(gender.code === null ? ["gender_code"] : []),

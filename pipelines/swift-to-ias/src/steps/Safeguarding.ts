@@ -40,7 +40,7 @@ export const concernStep = Pipeline.step({
       Clean.date(row.decision_date_text, fields[1]!, rs.dates, context)
     )
     if (dates._tag === "Bad") return Pipeline.quarantine(rs.dates, fields[dates.index]!, dates.reason)
-    const decision = Codes.map("sg_decision", row.decision_code, "decision_code", rs.decision)
+    const decision = Codes.map(context, "sg_decision", row.decision_code, "decision_code", rs.decision)
     const id = TargetKey.of("safeguarding concern", row.concern_id)
     return Pipeline.withFlags(
       Pipeline.load(
@@ -95,7 +95,7 @@ export const enquiryStep = Pipeline.step({
     if (start !== null && concluded !== null && concluded < start) {
       return Pipeline.quarantine(rs.enquiryDates, "concluded_date_text", "the enquiry concludes before it starts")
     }
-    const type = Codes.map("sg_enquiry_type", row.enquiry_type, "enquiry_type", rs.decision)
+    const type = Codes.map(context, "sg_enquiry_type", row.enquiry_type, "enquiry_type", rs.decision)
     const id = TargetKey.of("safeguarding enquiry", row.enquiry_id)
     return Pipeline.withFlags(
       Pipeline.load(
@@ -135,10 +135,10 @@ export const riskStep = Pipeline.step({
   transform: (row, context) => {
     const enquiry = context.targetKeyOf("safeguarding enquiry", String(row.enquiry_id))
     if (enquiry === undefined) return Pipeline.quarantine(rs.riskEnquiry, "enquiry_id", "the risk's enquiry was not migrated")
-    const type = Codes.map("sg_type_of_risk", row.type_of_risk, "type_of_risk", rs.riskCodes)
-    const location = Codes.map("sg_location_of_risk", row.location_of_risk, "location_of_risk", rs.riskCodes)
-    const source = Codes.map("sg_source_of_risk", row.source_of_risk, "source_of_risk", rs.riskCodes)
-    const outcome = Codes.map("sg_risk_outcome", row.risk_outcome, "risk_outcome", rs.riskCodes)
+    const type = Codes.map(context, "sg_type_of_risk", row.type_of_risk, "type_of_risk", rs.riskCodes)
+    const location = Codes.map(context, "sg_location_of_risk", row.location_of_risk, "location_of_risk", rs.riskCodes)
+    const source = Codes.map(context, "sg_source_of_risk", row.source_of_risk, "source_of_risk", rs.riskCodes)
+    const outcome = Codes.map(context, "sg_risk_outcome", row.risk_outcome, "risk_outcome", rs.riskCodes)
     const id = TargetKey.of("safeguarding risk", row.risk_id)
     return Pipeline.withFlags(
       Pipeline.load(
