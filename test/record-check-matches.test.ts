@@ -6,7 +6,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import { Databases, LegacyText, Pipeline, Rehearsal } from "@handover/core"
-import { FindingsLedger, Reconcile } from "@handover/reconcile"
+import { Finding, FindingsLedger, Reconcile } from "@handover/reconcile"
 import { Arrays, Table } from "@handover/sql"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
@@ -62,10 +62,11 @@ const client = fc.record({
   name: fc.constantFrom("Ann", "Bob", "Cy")
 })
 
+/** The reconciliation's findings of a run (the worklists' items, the rows held back and flagged, left out). */
 const ledgerFindings = (db: Databases.TargetDatabase["Service"], runId: string) =>
   db.use("read the ledger", async (d) => {
     const all: Array<FindingsLedger.LedgerFinding> = []
-    for await (const page of FindingsLedger.findingPages(d, controlSchema, runId)) Arrays.appendAll(all, page)
+    for await (const page of FindingsLedger.findingPages(d, controlSchema, runId)) Arrays.appendAll(all, page.filter((f) => !Finding.isWorklistItem(f)))
     return all
   })
 
