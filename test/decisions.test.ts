@@ -87,7 +87,7 @@ const importFile = (db: Database.Database, file: string, series = rehearsal) =>
   Effect.gen(function*() {
     const read = yield* Effect.promise(() => DecisionSheets.read(file))
     assert.strictEqual(read.pipeline, SwiftPipeline.pipeline.name)
-    return yield* Decisions.apply(db, { file: path.basename(file), ...read }, {
+    return yield* Decisions.fromWorkbook(db, { file: path.basename(file), ...read }, {
       controlSchema,
       rehearsal: series,
       importedBy: "the test",

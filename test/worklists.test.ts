@@ -83,7 +83,7 @@ for (const dialect of TestDatabase.dialects()) {
         const [pair, same] = items(first.ledger, WorklistItems.checks.possibleDuplicate) as [FindingsLedger.LedgerFinding, FindingsLedger.LedgerFinding]
         assert.isDefined(same, "two pairs of possible duplicates")
         const dropped = births[2]!
-        const decided = yield* Decisions.apply(db, {
+        const decided = yield* Decisions.fromWorkbook(db, {
           file: "decided.xlsx",
           rehearsal: options.rehearsal,
           runId: first.run.runId,

@@ -110,7 +110,8 @@ export const importDecisions = (options: { readonly file: string; readonly rehea
     yield* Ledger.migrate(target, schema)
     // the lists a mapped value must come from: the workbook's pipeline's
     const named = Pipelines.pipelines.find((p) => p === read.pipeline)
-    const outcome = yield* Decisions.apply(target, { file: path.basename(options.file), ...read }, {
+    const workbook: Decisions.Workbook = { file: path.basename(options.file), rehearsal: read.rehearsal, runId: read.runId, decided: read.decided, wrong: read.wrong }
+    const outcome = yield* Decisions.fromWorkbook(target, workbook, {
       controlSchema: schema,
       rehearsal: options.rehearsal,
       importedBy: options.by,

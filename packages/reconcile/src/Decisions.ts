@@ -69,7 +69,7 @@ const itemsOf = async (d: Driver.Driver, controlSchema: string, runId: string, f
 }
 
 /** Checks a workbook's decisions against the ledger and applies them all in one transaction, or none. */
-export const apply = (target: Database.Database, workbook: Workbook, options: Options) =>
+export const fromWorkbook = (target: Database.Database, workbook: Workbook, options: Options) =>
   target.use("import decisions", async (d): Promise<Outcome> => {
     const t = ControlSchema.tables(options.controlSchema)
     const p = d.dialect.placeholder

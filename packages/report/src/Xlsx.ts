@@ -6,6 +6,7 @@
  * check of the reconciliation, every sheet with filters and a frozen header.
  */
 import ExcelJS from "exceljs"
+import { Arrays } from "@handover/sql"
 import type { FindingsLedger } from "@handover/reconcile"
 import { Figure } from "@handover/reconcile"
 import { findingColumns, findingsByCheck, statuses } from "./Formats.ts"
@@ -268,7 +269,7 @@ export const write = async (
   // the values each code system's legacy values may be mapped to, for the drop-down lists of Code mapping
   if (listColumns.size > 0) {
     const lists = [...listColumns].sort((a, b) => a[1].column - b[1].column)
-    const longest = Math.max(...lists.map(([, l]) => l.values.length))
+    const longest = Arrays.max(lists.map(([, l]) => l.values.length))
     await streamSheet(book, sheetName(listSheet, taken), lists.map(([system]) => system), (async function*() {
       yield Array.from({ length: longest }, (_, i) => lists.map(([, l]) => l.values[i] ?? null))
     })())
