@@ -5,11 +5,11 @@
 import { Databases, Ledger } from "@handover/core"
 import { Decisions, type FindingsLedger, FindingsLedger as Findings } from "@handover/reconcile"
 import { DecisionSheets } from "@handover/report"
-import * as path from "node:path"
 import { ControlSchema } from "@handover/sql"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as path from "node:path"
 import * as Pipelines from "./Pipelines.ts"
 import type { PipelineName } from "./Pipelines.ts"
 

@@ -63,7 +63,6 @@ const stepFromRow = (r: Record<string, unknown>): StepRow => ({
   }
 })
 
-/** Statements on the control schema of one target database. */
 /** The decision of a data owner that a legacy row is not to be migrated. */
 export const notToMigrate = "do_not_migrate"
 
@@ -83,11 +82,10 @@ export interface RowDecisions {
   readonly sameAs: ReadonlyMap<string, string>
 }
 
-export const noDecisions: RowDecisions = { notToMigrate: new Set(), sameAs: new Map() }
-
 /** The key of a council code map: the code system and the legacy value. */
 export const councilCodeKey = (codeSystem: string, legacyValue: string) => `${codeSystem}\u0000${legacyValue}`
 
+/** Statements on the control schema of one target database. */
 export const make = (target: Database.Database, schema: string) => {
   const tables = ControlSchema.tables(schema)
   const db = (): Kysely<any> => target.driver.kysely.withSchema(schema)

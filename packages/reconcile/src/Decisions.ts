@@ -9,7 +9,10 @@
 import { ControlSchema, type Database, Driver } from "@handover/sql"
 import { randomUUID } from "node:crypto"
 
-export type Decision = "accepted" | "fix_at_source" | "fix_in_mapping" | "fix_by_supplier" | "do_not_migrate" | "same_person" | "different_people" | "map_to"
+/** Every decision a person may take on an item or a finding, as the ledger records it. */
+export const decisions = ["accepted", "fix_at_source", "fix_in_mapping", "fix_by_supplier", "do_not_migrate", "same_person", "different_people", "map_to"] as const
+
+export type Decision = (typeof decisions)[number]
 
 /** One decided row of a workbook. */
 export interface Row {

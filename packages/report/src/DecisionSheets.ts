@@ -1,13 +1,14 @@
 /**
  * The decisions a person made in a workbook of the reports, read back: the rows of each worklist sheet, and of each
- * check's sheet of findings, whose `decision` a person filled in, with what the workbook says it is of (its rehearsal series and run, from the Summary
- * sheet). Columns are found by their headers, wherever a person moved them; a formula gives its result, rich text its text, a date cell its day. Other sheets are
- * passed over, as are rows with no decision.
+ * check's sheet of findings, whose `decision` a person filled in, with what the workbook says it is of (its rehearsal
+ * series and run, from the Summary sheet). Columns are found by their headers, wherever a person moved them; a formula
+ * gives its result, rich text its text, a date cell its day. Other sheets are passed over, as are rows with no
+ * decision.
  *
  * Nothing is judged here but the shape of each row: whether its decision is one the sheet allows, its `until` a day,
  * its texts of a sane length. Whether a fingerprint is one of the run's items is the ledger's to say.
  */
-import type { Decisions } from "@handover/reconcile"
+import { Decisions } from "@handover/reconcile"
 import ExcelJS from "exceljs"
 import * as Worklists from "./Worklists.ts"
 import { aboutLabels } from "./Xlsx.ts"
@@ -17,7 +18,7 @@ type Decision = Decisions.Decision
 /** A decision as the ledger records it, from the words of a worklist's drop-down list (`fix at source`). */
 export const decisionOf = (words: string): Decision | undefined => {
   const key = words.trim().toLowerCase().replace(/[\s_]+/g, "_")
-  return (["accepted", "fix_at_source", "fix_in_mapping", "fix_by_supplier", "do_not_migrate", "same_person", "different_people", "map_to"] as const).find((d) => d === key)
+  return Decisions.decisions.find((d) => d === key)
 }
 
 export interface Read {

@@ -138,15 +138,9 @@ export const decisionWords = (decision: string): string => decision.replaceAll("
 /** The cells of one item: the decision in force on it written into the columns a person fills in. */
 export const row = (worklist: Worklist, owners: ReadonlyArray<Owner>, item: FindingsLedger.LedgerFinding, decision: ReportData.Decision | undefined): ReadonlyArray<Cell> => {
   const o = ownerOf(owners, item.entity)
-  const decided = decision === undefined
-    ? worklist.mapTo ? [null, null, null, null, null] : [null, null, null, null]
-    : [
-      decisionWords(decision.decision),
-      ...(worklist.mapTo ? [null] : []),
-      decision.reason,
-      decision.by,
-      decision.until
-    ]
+  // the decision's cells, with `map to` after the decision where the list has it
+  const [words, ...rest] = decisionCells(decision)
+  const decided = worklist.mapTo ? [words ?? null, null, ...rest] : [words ?? null, ...rest]
   return [item.fingerprint, ...worklist.columns.map((c) => c.value(item, o)), ...decided]
 }
 

@@ -55,8 +55,8 @@ const validations = (sheet: ExcelJS.Worksheet) =>
   (sheet as unknown as { readonly dataValidations: { readonly add: (range: string, validation: ExcelJS.DataValidation) => void } }).dataValidations
 
 interface SheetOptions {
-  /** Number formats of columns, by header. */
-  readonly formats?: Readonly<Record<string, string>>
+  /** Columns of days, by header: their `yyyy-mm-dd` texts written as date cells, formatted as days. */
+  readonly dates?: ReadonlyArray<string>
   /** Drop-down lists of the values a person may pick in a column, by header. */
   readonly lists?: Readonly<Record<string, ReadonlyArray<string>>>
   /** A drop-down list of each row's own in a column: the range of another sheet that holds the row's values, if any. */
@@ -76,7 +76,8 @@ const streamSheet = async (
   options: SheetOptions = {}
 ) => {
   const sheet = book.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] })
-  sheet.columns = header.map((h) => ({ width: 18, ...(options.formats?.[h] === undefined ? {} : { style: { numFmt: options.formats[h] } }) }))
+  sheet.columns = header.map((h) => ({ width: 18, ...(options.dates?.includes(h) === true ? { style: { numFmt: dateFormat } } : {}) }))
+  const dateColumns = (options.dates ?? []).map((h) => header.indexOf(h)).filter((i) => i >= 0)
   const top = sheet.addRow([...header])
   top.font = { bold: true }
   top.commit()
@@ -100,7 +101,7 @@ const streamSheet = async (
         }
       }
       written++
-      const added = sheet.addRow(row.map((c) => (isFormatted(c) ? c.value : c)))
+      const added = sheet.addRow(row.map((c, i) => (isFormatted(c) ? c.value : dateColumns.includes(i) ? dateCell(c) : c)))
       row.forEach((c, i) => {
         if (isFormatted(c)) added.getCell(i + 1).numFmt = c.numFmt
       })
@@ -134,7 +135,7 @@ export const figureCell = (unit: Figure.Unit, value: number): Cell =>
   unit === "pence" ? { value: value / 100, numFmt: moneyFormat } : unit === "hundredths" ? { value: value / 100, numFmt: "0.00" } : value
 
 /** An ISO date as a date cell (midnight UTC, as exceljs writes dates); anything else as it is. */
-const dateCell = (value: string | number | null): string | number | Date | null =>
+const dateCell = (value: string | number | Date | null): string | number | Date | null =>
   typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : value
 
 /** Commits a sheet, and lets the zip take what was written before the next sheet starts. */
@@ -236,15 +237,14 @@ export const write = async (
   }
   for (const worklist of Worklists.worklists) {
     const header = Worklists.header(worklist)
-    const until = header.indexOf("until")
     const system = header.indexOf("code system")
     await streamSheet(
       book,
       sheetName(worklist.title, taken),
       header,
-      mapPages(Worklists.rows(data, worklist, options.owners), (page) => page.map((row) => row.map((c, i) => (i === until ? dateCell(c) : c)))),
+      Worklists.rows(data, worklist, options.owners),
       {
-        formats: { until: dateFormat },
+        dates: ["until"],
         lists: { decision: worklist.decisions },
         ...(worklist.mapTo && system >= 0 ? { rowList: { header: "map to", rangeOf: (row: Row) => rangeOfSystem(String(row[system] ?? "")) } } : {})
       }
@@ -254,7 +254,6 @@ export const write = async (
   // the reconciliation's findings, a sheet per check, each ending with the columns a person fills in to accept a
   // finding or mark it for a fix (the worklists' items are on their own sheets)
   const header = [...findingColumns, ...Worklists.findingDecisionHeaders]
-  const until = header.indexOf("until")
   for (const { check } of ReportData.checks(data)) {
     if (Worklists.ofCheck(check) !== undefined) continue
     await streamSheet(
@@ -262,8 +261,8 @@ export const write = async (
       sheetName(check, taken),
       header,
       mapPages(data.pages.findings({ checks: [check] }), (page) =>
-        page.findings.map((f) => [...findingRow(f), ...Worklists.decisionCells(page.decisions.get(f.fingerprint))].map((c, i) => (i === until ? dateCell(c) : c)))),
-      { formats: { until: dateFormat }, lists: { decision: Worklists.findingDecisions } }
+        page.findings.map((f) => [...findingRow(f), ...Worklists.decisionCells(page.decisions.get(f.fingerprint))])),
+      { dates: ["until"], lists: { decision: Worklists.findingDecisions } }
     )
   }
   // the values each code system's legacy values may be mapped to, for the drop-down lists of Code mapping
