@@ -48,6 +48,8 @@ export interface Decision {
   readonly reason: string
   readonly by: string
   readonly until: string | null
+  /** The value a code is mapped to, for a `map_to` decision: the council's code map made by it. */
+  readonly mapTo: string | null
 }
 
 /** One page of findings, with the triage decisions on them by fingerprint. */
@@ -317,7 +319,8 @@ const decisionOf = (r: ReadonlyArray<string | null>, at: number): Decision => ({
   decision: String(r[at]),
   reason: String(r[at + 1]),
   by: String(r[at + 2]),
-  until: r[at + 3] ?? null
+  until: r[at + 3] ?? null,
+  mapTo: r[at + 4] ?? null
 })
 
 /** A failure of the database while pages are read, as the `DatabaseError` naming what was being read. */
@@ -339,14 +342,16 @@ export const databasePages = (target: Database.Database, controlSchema: string, 
   const driver = target.driver
   const t = ControlSchema.tables(controlSchema)
   const q = driver.dialect.qualify
+  // the value a `map_to` decision maps its code to, kept in the council's code maps
+  const mappedTo = `(SELECT MIN(m.target_value) FROM ${q(t.councilCodeMap)} m WHERE m.fingerprint = t.fingerprint)`
   return {
     findings: (query = {}) =>
       guarded((async function*() {
         for await (const findings of FindingsLedger.findingPages(driver, controlSchema, runId, { ...query, pageSize: query.pageSize ?? pageSize })) {
           const rows = await Driver.selectWhereOneOf(
             driver,
-            { select: `SELECT fingerprint, decision, reason, decided_by, expires_on FROM ${q(t.triage)}`, where: "", params: [] },
-            "fingerprint",
+            { select: `SELECT t.fingerprint, t.decision, t.reason, t.decided_by, t.expires_on, ${mappedTo} FROM ${q(t.triage)} t`, where: "", params: [] },
+            "t.fingerprint",
             findings.map((f) => f.fingerprint)
           )
           yield { findings, decisions: new Map(rows.map((r) => [String(r[0]), decisionOf(r, 1)] as const)) }
@@ -359,7 +364,7 @@ export const databasePages = (target: Database.Database, controlSchema: string, 
         for await (
           const page of Driver.keysetPages(driver, {
             key: ["t.fingerprint"],
-            columns: ["t.decision", "t.reason", "t.decided_by", "t.expires_on"],
+            columns: ["t.decision", "t.reason", "t.decided_by", "t.expires_on", mappedTo],
             from: `${q(t.triage)} t`,
             where: `EXISTS (SELECT 1 FROM ${q(t.finding)} f WHERE f.run_id = ${driver.dialect.placeholder(1)} AND f.fingerprint = t.fingerprint)`,
             params: [runId],

@@ -140,7 +140,7 @@ export const row = (worklist: Worklist, owners: ReadonlyArray<Owner>, item: Find
   const o = ownerOf(owners, item.entity)
   // the decision's cells, with `map to` after the decision where the list has it
   const [words, ...rest] = decisionCells(decision)
-  const decided = worklist.mapTo ? [words ?? null, null, ...rest] : [words ?? null, ...rest]
+  const decided = worklist.mapTo ? [words ?? null, decision?.mapTo ?? null, ...rest] : [words ?? null, ...rest]
   return [item.fingerprint, ...worklist.columns.map((c) => c.value(item, o)), ...decided]
 }
 

@@ -85,7 +85,7 @@ export const unmasked: fc.Arbitrary<ReportData.Unmasked> = fc.record({
     .sort((a, b) => compareText(a.check, b.check) || compareText(a.entity, b.entity) || compareText(a.fingerprint, b.fingerprint))
   const decisions: Record<string, ReportData.Decision> = {}
   if (findings.length > 0) {
-    for (const d of g.decided) decisions[findings[d.at % findings.length]!.fingerprint] = { decision: d.decision, reason: d.reason, by: "a.reviewer", until: d.until }
+    for (const d of g.decided) decisions[findings[d.at % findings.length]!.fingerprint] = { decision: d.decision, reason: d.reason, by: "a.reviewer", until: d.until, mapTo: null }
   }
   // a distinct number of rows for each group of reasons, so the largest is never a tie
   const groups = new Map<string, ReportData.Reason>()

@@ -144,7 +144,7 @@ export const unmasked = (people: ReadonlyArray<Person>): ReportData.Unmasked => 
   decisions: Object.fromEntries(
     findingsAbout(people).filter((f) => f.field === "nhs_number").map((f, i) => [
       f.fingerprint,
-      { decision: "accepted", reason: `the GP confirmed ${spaced(people[i]!.nhs)} by telephone`, by: "reviewer", until: null }
+      { decision: "accepted", reason: `the GP confirmed ${spaced(people[i]!.nhs)} by telephone`, by: "reviewer", until: null, mapTo: null }
     ])
   )
 })

@@ -15,9 +15,10 @@ export interface Mapped {
 
 /**
  * Maps a legacy code. An empty code stays empty unless the code system maps the empty value itself (ethnicity maps
- * it to "not known"). A value the code maps do not know is mapped as a data owner decided (the council's own code
- * map), where one did; else it gives no value, an error flag and the unmapped value. A value deliberately not
- * mapped stays so.
+ * it to "not known"). A value the code maps do not know, or leave unmapped on purpose, is mapped as a data owner
+ * decided (the council's own code map), where one did: the council knows what its own codes meant, and the reason
+ * for leaving it unmapped was in front of the data owner who decided. Else it gives no value, an error flag and the
+ * unmapped value.
  */
 export const map = (
   context: Pick<Pipeline.TransformContext, "councilCode">,
@@ -30,8 +31,8 @@ export const map = (
   const result = CodeMaps.lookup(codeSystem, text)
   if (result._tag === "Mapped") return { code: result.code, flags: [], unmapped: undefined, deliberate: undefined }
   if (text.trim() === "") return { code: null, flags: [], unmapped: undefined, deliberate: undefined }
-  // a value the code maps do not know, mapped by a data owner
-  const council = result.reason === undefined ? context.councilCode?.(codeSystem, text) : undefined
+  // a value the code maps do not know or leave unmapped, mapped by a data owner
+  const council = context.councilCode?.(codeSystem, text)
   if (council !== undefined) return { code: council, flags: [], unmapped: undefined, deliberate: undefined }
   const unmapped = { codeSystem, value: text }
   const why = result.reason === undefined ? "has no mapping" : `is deliberately not mapped (${result.reason})`

@@ -5,6 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { fc, test } from "@fast-check/vitest"
 import * as CldLists from "../../src/reference/CldLists.ts"
+import * as Codes from "../../src/Codes.ts"
 import * as CodeMaps from "../../src/reference/CodeMaps.ts"
 import * as SacValueSets from "../../src/reference/SacValueSets.ts"
 
@@ -205,4 +206,44 @@ describe("CodeMaps", () => {
       if (varied._tag === "Unmapped") assert.strictEqual(varied.normalised, recased)
     }
   )
+})
+
+describe("Codes.map with the council's code map", () => {
+  const rule = { id: "PER-09", description: "a code map's rule" }
+  const systems = CodeMaps.codeSystems.filter((c) => CodeMaps.legacyValues(c).length > 0)
+
+  test.prop([
+    fc.constantFrom(...systems).chain((system) =>
+      fc.tuple(
+        fc.constant(system),
+        fc.oneof(
+          fc.constantFrom(...CodeMaps.legacyValues(system)),
+          fc.string({ minLength: 1, maxLength: 12 }).filter((s) => s.trim() !== "")
+        ),
+        fc.option(fc.constantFrom(...(CodeMaps.targetValues(system) ?? ["x"])), { nil: undefined })
+      )
+    )
+  ])("the shipped map wins where it maps; the council's decides every other value, deliberate gaps included", ([system, value, council]) => {
+    const looked = CodeMaps.lookup(system, value)
+    const result = Codes.map({ councilCode: (s, v) => (s === system && v === value ? council : undefined) }, system, value, "a_code", rule)
+    if (looked._tag === "Mapped") {
+      assert.strictEqual(result.code, looked.code)
+      assert.deepStrictEqual(result.flags, [])
+    } else if (council !== undefined) {
+      assert.strictEqual(result.code, council)
+      assert.deepStrictEqual(result.flags, [])
+      assert.isUndefined(result.unmapped)
+    } else {
+      assert.isNull(result.code)
+      assert.deepStrictEqual(result.flags.map((f) => f.severity), ["error"])
+      assert.deepStrictEqual(result.unmapped, { codeSystem: system, value })
+      assert.strictEqual(result.deliberate, looked.reason)
+    }
+  })
+
+  it("a value left unmapped on purpose is mapped by the council's decision", () => {
+    const [system, gap] = systems.flatMap((s) => CodeMaps.unmappedValues(s).map((u) => [s, u.legacy] as const))[0]!
+    const value = CodeMaps.targetValues(system)![0]!
+    assert.strictEqual(Codes.map({ councilCode: () => value }, system, gap, "a_code", rule).code, value)
+  })
 })
