@@ -521,7 +521,7 @@ const trial = async (dialect: string, legacyUrl: string, targetUrl: string) => {
 
     // the negative control: the same code path with masking switched off, while the reports say masked
     t = Date.now()
-    const unmasked: Masking.Masker = { reveal: "masked", value: (_field, value) => value, text: (text) => text, about: (_field, text) => text }
+    const unmasked: Masking.Masker = { reveal: "masked", value: (_field, value) => value, text: (text) => text, about: (_field, text) => text, opaque: (value) => value }
     const inProcess = async (masker: Masking.Masker, folder: string) => {
       // the findings and figure lines are read a page at a time while the reports are written: with the database open
       await withDatabase(targetUrl, (db) =>

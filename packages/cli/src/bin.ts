@@ -14,6 +14,7 @@ import { Databases, Purge } from "@handover/core"
 import { Masking } from "@handover/report"
 import * as Option from "effect/Option"
 import * as Config from "./Config.ts"
+import * as DiffCommand from "./DiffCommand.ts"
 import { reconcile } from "./ReconcileCommand.ts"
 import * as Pipelines from "./Pipelines.ts"
 import * as Progress from "./Progress.ts"
@@ -248,6 +249,41 @@ const purgeCommand = Command.make(
     }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("purge", flags.wait))))
 ).pipe(Command.withDescription("Remove one run's load from the target, and nothing else"))
 
+const names = (text: string | undefined) => text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter((s) => s !== "")
+
+const diffCommand = Command.make(
+  "diff",
+  {
+    left: Flag.String("left").pipe(Flag.withDescription("the left database's URL")),
+    right: Flag.String("right").pipe(Flag.withDescription("the right database's URL")),
+    table: Flag.String("table").pipe(Flag.withDescription("the table, SCHEMA.TABLE or TABLE in the default schema")),
+    rightTable: Flag.String("right-table").pipe(Flag.withDescription("the right side's table, when it is named otherwise"), Flag.optional),
+    key: Flag.String("key").pipe(Flag.withDescription("the columns that pick out one row, comma separated (default: the primary key)"), Flag.optional),
+    columns: Flag.String("columns").pipe(Flag.withDescription("the columns compared, comma separated (default: all; the key's always)"), Flag.optional),
+    where: Flag.String("where").pipe(Flag.withDescription("a condition in SQL that picks the rows compared, on both sides"), Flag.optional),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("print each difference as a JSON object a line, the summary as JSON on standard error"), Flag.withDefault(false)),
+    reveal: Flag.Literals("reveal", Masking.reveals).pipe(
+      Flag.withDescription("values of the columns but the key: masked (default: withheld), pseudonymised (key in HANDOVER_PSEUDONYM_KEY) or full"),
+      Flag.withDefault("masked")
+    ),
+    wait: waitFlag
+  },
+  (flags) =>
+    DiffCommand.diff({
+      left: flags.left,
+      right: flags.right,
+      table: flags.table,
+      rightTable: option(flags.rightTable),
+      key: names(option(flags.key)),
+      columns: names(option(flags.columns)),
+      where: option(flags.where),
+      json: flags.json,
+      reveal: flags.reveal,
+      pseudonymKey: process.env.HANDOVER_PSEUDONYM_KEY,
+      waitSeconds: flags.wait
+    })
+).pipe(Command.withDescription("Compare one table on two databases row by row; exit 0 the same, 1 they differ, 2 it could not run"))
+
 const fixturesCommand = Command.make("fixtures").pipe(
   Command.withDescription("Synthetic legacy estates"),
   Command.withSubcommands([
@@ -268,7 +304,7 @@ const fixturesCommand = Command.make("fixtures").pipe(
  */
 const exitCodeOf = (error: unknown): number => {
   const tag = typeof error === "object" && error !== null ? (error as { _tag?: unknown })._tag : undefined
-  return tag === "ConservationError" || tag === "GateError" ? 1 : 2
+  return tag === "ConservationError" || tag === "GateError" || tag === "TablesDiffer" ? 1 : 2
 }
 
 const messageOf = (error: unknown): string =>
@@ -278,7 +314,7 @@ const messageOf = (error: unknown): string =>
 
 Command.make("handover").pipe(
   Command.withDescription("Migrate legacy social care records and prove nothing was lost or changed"),
-  Command.withSubcommands([rehearseCommand, fixturesCommand, migrateCommand, reconcileCommand, reportCommand, runsCommand, triageCommand, purgeCommand]),
+  Command.withSubcommands([rehearseCommand, fixturesCommand, migrateCommand, reconcileCommand, reportCommand, runsCommand, triageCommand, purgeCommand, diffCommand]),
   Command.run({ version }),
   Effect.catch((error) =>
     // the command line's own errors have been shown with the help already

@@ -35,6 +35,8 @@ export class TableDiffError extends Schema.TaggedError<TableDiffError>()("TableD
 export interface Side {
   readonly database: Database.Database
   readonly table: Table.Table
+  /** A condition in the side's own SQL that picks the rows compared (all rows when none). */
+  readonly where?: string | undefined
 }
 
 export interface Options {
@@ -107,7 +109,7 @@ const shapeProblem = (legacy: Table.Table, target: Table.Table): string | undefi
 /** The side's table with the byte-ordered text columns of PostgreSQL found, so that their indexes serve the key order. */
 const sideTarget = (side: Side) => {
   const dialect = side.database.dialect
-  if (dialect.name === "mssql") return Effect.succeed(TableDiffSql.target(side.table, dialect))
+  if (dialect.name === "mssql") return Effect.succeed(TableDiffSql.target(side.table, dialect, new Set(), side.where))
   return side.database.use(
     `read the collations of ${side.table.name}`,
     (d) => d.queryText(TableDiffSql.postgresBinaryCollatedColumns, [dialect.qualify(side.table)])
@@ -115,7 +117,7 @@ const sideTarget = (side: Side) => {
     Effect.map((rows) => new Set(rows.map((r) => String(r[0])))),
     // a server too old for the query: COLLATE "C" everywhere is always right
     Effect.orElseSucceed(() => new Set<string>()),
-    Effect.map((binary) => TableDiffSql.target(side.table, dialect, binary))
+    Effect.map((binary) => TableDiffSql.target(side.table, dialect, binary, side.where))
   )
 }
 

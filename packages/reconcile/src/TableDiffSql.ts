@@ -13,13 +13,21 @@ export interface Target {
   readonly sql: HashSql
   /** Text key columns whose collation already orders by bytes, so that no `COLLATE` is needed (PostgreSQL). */
   readonly binaryCollated: ReadonlySet<string>
+  /** A condition in the side's own SQL that picks the rows compared (all rows when none). */
+  readonly where?: string | undefined
 }
 
-export const target = (table: Table.Table, dialect: SqlDialect.SqlDialect, binaryCollated: ReadonlySet<string> = new Set()): Target => ({
+export const target = (
+  table: Table.Table,
+  dialect: SqlDialect.SqlDialect,
+  binaryCollated: ReadonlySet<string> = new Set(),
+  where?: string
+): Target => ({
   table,
   dialect,
   sql: hashSql(dialect.name),
-  binaryCollated
+  binaryCollated,
+  where
 })
 
 /** A key as canonical values, one per key column. */
@@ -31,7 +39,9 @@ export interface KeyRange {
   readonly to: Key | undefined
 }
 
-const from = (t: Target) => `${t.dialect.qualify(t.table)} AS ${tableAlias}`
+/** The rows compared: the table's, or those its condition picks, as a derived table under the same alias. */
+const from = (t: Target) =>
+  t.where === undefined ? `${t.dialect.qualify(t.table)} AS ${tableAlias}` : `(SELECT * FROM ${t.dialect.qualify(t.table)} WHERE ${t.where}) AS ${tableAlias}`
 
 const orderExpressions = (t: Target): ReadonlyArray<string> => {
   const ref = columnRef(t.dialect)

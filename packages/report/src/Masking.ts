@@ -51,6 +51,11 @@ export interface Masker {
    * text about a name, an address, a postcode or a contact.
    */
   readonly about: (field: string | null, text: string) => string
+  /**
+   * A value of a column whose meaning is not known (a column of a table diff, which knows no column's meaning and so
+   * cannot mask by name): withheld, a pseudonym of it (equal values, equal pseudonyms), or itself.
+   */
+  readonly opaque: (value: string | null) => string | null
 }
 
 const initials = (name: string) =>
@@ -120,5 +125,7 @@ export const make = (reveal: Reveal, key?: string): Masker => {
     if (kind !== undefined && kind !== "nhs") return text(t.replace(quoted, (q) => `"${value(field, q.slice(1, -1)) ?? ""}"`))
     return text(t)
   }
-  return { reveal, text, value, about }
+  const opaque = (v: string | null): string | null =>
+    v === null || reveal === "full" ? v : reveal === "pseudonymised" ? pseudonym("value", v) : "[withheld]"
+  return { reveal, text, value, about, opaque }
 }

@@ -24,8 +24,13 @@ export interface Catalogue {
   readonly schemaExists: (schema: string) => Statement
   /** The names, among `tables`, of the tables that exist in the schema (the connection's default when none). */
   readonly tablesIn: (schema: string | undefined, tables: ReadonlyArray<string>) => Statement
-  /** The columns of the table's primary key, one row each (none: the table has no primary key). */
+  /** The columns of the table's primary key, one row each in the key's order (none: the table has no primary key). */
   readonly primaryKey: (schema: string | undefined, table: string) => Statement
+  /**
+   * The table's columns in their order, one row each: name, data type, maximum length (characters), numeric precision,
+   * numeric scale, from `information_schema.columns`.
+   */
+  readonly columns: (schema: string | undefined, table: string) => Statement
   /**
    * Up to five key values that more than one row has, or that are NULL: a read in key order would skip or repeat them.
    * The table must be one the catalogue knows (its name is quoted into the text).

@@ -21,7 +21,13 @@ export const catalogue: Catalogue = {
   primaryKey: (schema, table) => ({
     sql: "SELECT c.name FROM sys.indexes i JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id " +
       "JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id " +
-      "WHERE i.is_primary_key = 1 AND i.object_id = OBJECT_ID(QUOTENAME(COALESCE(@1, SCHEMA_NAME())) + N'.' + QUOTENAME(@2))",
+      "WHERE i.is_primary_key = 1 AND i.object_id = OBJECT_ID(QUOTENAME(COALESCE(@1, SCHEMA_NAME())) + N'.' + QUOTENAME(@2)) " +
+      "ORDER BY ic.key_ordinal",
+    params: [schema ?? null, table]
+  }),
+  columns: (schema, table) => ({
+    sql: "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE FROM INFORMATION_SCHEMA.COLUMNS " +
+      "WHERE TABLE_SCHEMA = COALESCE(@1, SCHEMA_NAME()) AND TABLE_NAME = @2 ORDER BY ORDINAL_POSITION",
     params: [schema ?? null, table]
   }),
   keyProblems: (table, key) => {

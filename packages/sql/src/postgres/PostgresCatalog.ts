@@ -21,7 +21,13 @@ export const catalogue: Catalogue = {
   primaryKey: (schema, table) => ({
     sql: "SELECT a.attname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid " +
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey) " +
-      "WHERE i.indisprimary AND n.nspname = COALESCE($1::text, current_schema()) AND c.relname = $2",
+      "WHERE i.indisprimary AND n.nspname = COALESCE($1::text, current_schema()) AND c.relname = $2 " +
+      "ORDER BY array_position(i.indkey::int2[], a.attnum)",
+    params: [schema ?? null, table]
+  }),
+  columns: (schema, table) => ({
+    sql: "SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale FROM information_schema.columns " +
+      "WHERE table_schema = COALESCE($1::text, current_schema()) AND table_name = $2 ORDER BY ordinal_position",
     params: [schema ?? null, table]
   }),
   keyProblems: (table, key) => {
