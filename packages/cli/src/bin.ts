@@ -299,7 +299,8 @@ const fixturesCommand = Command.make("fixtures").pipe(
 )
 
 /**
- * Exit codes: 0 the rehearsal passed; 1 it ran but a check failed (the conservation law); 2 it could not run
+ * Exit codes: 0 the rehearsal passed; 1 it ran but a check failed (the conservation law, a gate), or the tables a diff
+ * compared differ; 2 it could not run
  * (a database unreachable, a bad URL, bad flags).
  */
 const exitCodeOf = (error: unknown): number => {

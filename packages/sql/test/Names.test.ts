@@ -91,16 +91,25 @@ describe("catalogue lookups", () => {
   )
 
   test.prop([fc.string({ minLength: 1, maxLength: 60 }), fc.string({ minLength: 1, maxLength: 60 })])(
-    "the primary key lookup carries its names as parameters too",
+    "the primary key and column lookups carry their names as parameters too",
     (schema, table) => {
       for (const dialect of ["postgres", "mssql"] as const) {
-        const lookup = Names.catalogue(dialect).primaryKey(schema, table)
-        assert.deepStrictEqual(lookup.params, [schema, table])
-        assert.strictEqual(lookup.sql, Names.catalogue(dialect).primaryKey("s", "t").sql)
-        assert.deepStrictEqual(Names.catalogue(dialect).primaryKey(undefined, table).params, [null, table])
+        for (const lookupOf of [Names.catalogue(dialect).primaryKey, Names.catalogue(dialect).columns]) {
+          const lookup = lookupOf(schema, table)
+          assert.deepStrictEqual(lookup.params, [schema, table])
+          assert.strictEqual(lookup.sql, lookupOf("s", "t").sql)
+          assert.deepStrictEqual(lookupOf(undefined, table).params, [null, table])
+        }
       }
     }
   )
+
+  it("the key's columns come in the key's order, the table's columns in theirs", () => {
+    assert.include(Names.catalogue("postgres").primaryKey("s", "t").sql, "ORDER BY array_position(i.indkey::int2[], a.attnum)")
+    assert.include(Names.catalogue("mssql").primaryKey("s", "t").sql, "ORDER BY ic.key_ordinal")
+    assert.include(Names.catalogue("postgres").columns("s", "t").sql, "ORDER BY ordinal_position")
+    assert.include(Names.catalogue("mssql").columns("s", "t").sql, "INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = COALESCE(@1, SCHEMA_NAME()) AND TABLE_NAME = @2 ORDER BY ORDINAL_POSITION")
+  })
 
   it("the search for repeated keys quotes the table and key names it was given", () => {
     assert.strictEqual(
