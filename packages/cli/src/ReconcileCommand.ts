@@ -47,7 +47,7 @@ export const stageLine = (stage: { readonly name: string; readonly seconds: numb
  * Prints a reconciliation: a summary on the terminal, or the findings as JSON lines (read from the ledger a page at a
  * time, so memory holds one page however many there are) and the summary on stderr.
  */
-export const printResult = (result: Reconcile.Result, json: boolean) =>
+export const printResult = (result: Reconcile.Result, json: boolean, done = "reconciled") =>
   Effect.gen(function*() {
     if (json) {
       const target = yield* Databases.TargetDatabase
@@ -59,7 +59,7 @@ export const printResult = (result: Reconcile.Result, json: boolean) =>
       }
       yield* Console.error(JSON.stringify({ summary: { runId: result.runId, previousRunId: result.previousRunId, byStatus: result.byStatus, checks: result.checks } }))
     } else {
-      yield* Console.log(`reconciled run ${result.runId}${result.previousRunId === null ? "" : ` against ${result.previousRunId}`}`)
+      yield* Console.log(`${done} run ${result.runId}${result.previousRunId === null ? "" : ` against ${result.previousRunId}`}`)
       yield* Console.log(`findings: ${result.findings} (${Object.entries(result.byStatus).map(([s, n]) => `${s} ${n}`).join(", ")})`)
       for (const c of result.checks) yield* Console.log(`  ${c.check.padEnd(40)} ${String(c.findings).padStart(8)}`)
     }

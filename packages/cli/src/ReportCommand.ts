@@ -74,6 +74,8 @@ export interface Options {
   readonly cutoverDate?: string | undefined
   /** The data owners, in place of the pipeline's own (`handover.config.ts`). */
   readonly owners?: ReadonlyArray<Summary.Owner> | undefined
+  /** Whether the pipeline's returns are made from the target too (not for a verification: the target is the mapping's). */
+  readonly returns?: boolean | undefined
 }
 
 export const report = (options: Options) =>
@@ -87,7 +89,7 @@ export const report = (options: Options) =>
     const gates = Gates.evaluate(data, options.gates)
     // the pipeline's returns, made from the target as the reports are written
     const selected = Pipelines.select(options.pipeline, options.cutoverDate)
-    const files = (selected.pipeline.returns ?? []).map((r): Reports.ReturnFile => ({
+    const files = (options.returns === false ? [] : selected.pipeline.returns ?? []).map((r): Reports.ReturnFile => ({
       file: r.file,
       columns: r.columns,
       rows: () =>

@@ -22,6 +22,7 @@ import { type PipelineName, pipelines } from "./Pipelines.ts"
 import { generateEstate, rehearse, version } from "./Rehearse.ts"
 import * as ReportCommand from "./ReportCommand.ts"
 import * as Runs from "./Runs.ts"
+import * as VerifyCommand from "./VerifyCommand.ts"
 
 const url = (name: string, env: string, fallback: string, description: string) =>
   Flag.String(name).pipe(
@@ -249,6 +250,48 @@ const purgeCommand = Command.make(
     }).pipe(Effect.provide(Databases.targetLayer(flags.target, holding("purge", flags.wait))))
 ).pipe(Command.withDescription("Remove one run's load from the target, and nothing else"))
 
+const verifyCommand = Command.make(
+  "verify",
+  {
+    legacy: legacyFlag,
+    supplier: Flag.String("supplier").pipe(Flag.withDescription("the supplier's target database URL, only read")),
+    targetSchema: Flag.String("target-schema").pipe(Flag.withDescription("the schema of the pipeline's target tables in the supplier's database (default: the pipeline's)"), Flag.optional),
+    xref: Flag.String("xref").pipe(Flag.withDescription("the supplier's cross-reference: FILE.csv, or SCHEMA.TABLE in the supplier's database (entity, legacy_key, target_key)")),
+    control: url("control", "HANDOVER_CONTROL_URL", "pglite://.handover/control", "control database URL: the mapping, the copy of the delivery and the ledger"),
+    pipeline: pipelineFlag,
+    rehearsal: rehearsalFlag,
+    json: jsonFlag,
+    reveal: revealFlag,
+    reports: reportsFlag,
+    gates: Flag.Literals("gates", ["enforce", "report"] as const).pipe(
+      Flag.withDescription("enforce: a failed gate exits 1; report: gates are only written into the reports"),
+      Flag.withDefault("enforce")
+    ),
+    wait: waitFlag
+  },
+  (flags) =>
+    Effect.gen(function*() {
+      const config = yield* Config.load()
+      return yield* VerifyCommand.verify({
+        pipeline: flags.pipeline,
+        legacyUrl: flags.legacy,
+        supplierUrl: flags.supplier,
+        supplierSchema: option(flags.targetSchema),
+        xref: flags.xref,
+        controlUrl: flags.control,
+        rehearsal: option(flags.rehearsal) ?? config.rehearsal,
+        json: flags.json,
+        reveal: option(flags.reveal) ?? config.reveal,
+        reportDirectory: option(flags.reports) ?? config.reportDirectory,
+        gates: config.gates,
+        enforceGates: flags.gates === "enforce",
+        owners: config.owners,
+        cutoverDate: config.cutoverDate,
+        holding: holding("verify", flags.wait)
+      })
+    })
+).pipe(Command.withDescription("Verify a supplier's load against the council's mapping, through the supplier's cross-reference; nothing is written to the supplier's database"))
+
 const names = (text: string | undefined) => text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter((s) => s !== "")
 
 const diffCommand = Command.make(
@@ -315,7 +358,7 @@ const messageOf = (error: unknown): string =>
 
 Command.make("handover").pipe(
   Command.withDescription("Migrate legacy social care records and prove nothing was lost or changed"),
-  Command.withSubcommands([rehearseCommand, fixturesCommand, migrateCommand, reconcileCommand, reportCommand, runsCommand, triageCommand, purgeCommand, diffCommand]),
+  Command.withSubcommands([rehearseCommand, fixturesCommand, migrateCommand, reconcileCommand, reportCommand, runsCommand, triageCommand, purgeCommand, diffCommand, verifyCommand]),
   Command.run({ version }),
   Effect.catch((error) =>
     // the command line's own errors have been shown with the help already
