@@ -8,7 +8,9 @@
  *      the raw `COPY ... TO` piped into `COPY ... FROM` of the same rows into a table of the same shape;
  *   2. the whole rehearsal: wall time and rows per second over every entity;
  *   3. the table diff of the client table across two databases, 0.1 % of rows changed or missing, all columns, and of
- *      two identical copies, each divided by one in-database hash scan of both tables;
+ *      two identical copies, each divided by one in-database hash scan of both tables; and `handover diff`, the command
+ *      a user runs, of the client table on PostgreSQL against its copy in an embedded PGlite folder (the same 0.1 %
+ *      changed), divided by one hash scan of both;
  *   4. peak RSS of the migration and of the diff, each in a process of its own;
  *   5. CPU of the migration's process per row of each entity step, and of the database server's processes apart;
  *   6. the whole `handover rehearse` as a user runs it (`RehearseMeasure.ts`): the wall time of its phases (estate,
@@ -22,11 +24,12 @@
  * only those.
  */
 import { execFile } from "node:child_process"
-import { mkdir, writeFile } from "node:fs/promises"
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { pipeline } from "node:stream/promises"
 import { promisify } from "node:util"
+import { Source } from "@handover/core"
 import { SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { TableDiffSql } from "@handover/reconcile"
 import { Arrays, Database, Table } from "@handover/sql"
@@ -36,6 +39,7 @@ import type { Step } from "./Child.ts"
 import * as Phases from "./Phases.ts"
 import * as RehearseMeasure from "./RehearseMeasure.ts"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import pg from "pg"
 import { from as copyFrom, to as copyTo } from "pg-copy-streams"
 
@@ -282,6 +286,39 @@ const measureMigration = async (legacyUrl: string, targetUrl: string, clients: n
   }
 }
 
+/**
+ * 3, as a user runs it: `handover diff` of the client table on PostgreSQL against the changed copy, copied into an
+ * embedded PGlite folder a batch at a time, timed against one hash scan of both.
+ */
+const measureDiffCommand = async (legacyUrl: string, targetUrl: string, changed: Table.Table) => {
+  const folder = await mkdtemp(path.join(os.tmpdir(), "handover-bench-diff-"))
+  const pgliteUrl = `pglite://${path.join(folder, "db")}`
+  try {
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const source = yield* Database.openUrl(targetUrl)
+      const sink = yield* Database.openUrl(pgliteUrl)
+      yield* sink.use("make the copy", async (d) => {
+        await d.query(d.dialect.createSchema("bench_limit"))
+        await d.query(d.dialect.createTable(changed))
+      })
+      yield* Source.batches(source, { table: changed, columns: changed.columns.map((c) => c.name), key: changed.primaryKey, after: undefined, batchSize: 20_000, mode: "auto" }).pipe(
+        Stream.runForEach((rows) => sink.use("copy the client table", (d) => d.transaction((c) => c.writeRows(changed, rows))))
+      )
+    })))
+    const scan = await hashScan(legacyUrl, LegacyTables.client, pgliteUrl, changed)
+    const node = path.join(root, "node_modules", ".bin", "node")
+    const t0 = performance.now()
+    const done = await run(node, [path.join(root, "packages", "cli", "src", "bin.ts"), "diff", "--left", legacyUrl, "--right", pgliteUrl, "--table", "lg_client", "--right-table", "bench_limit.lg_client", "--json"], {
+      maxBuffer: 1 << 28,
+      cwd: folder
+    }).then((r) => ({ code: 0, stdout: r.stdout }), (e: { code?: number; stdout?: string }) => ({ code: e.code ?? null, stdout: e.stdout ?? "" }))
+    const ms = performance.now() - t0
+    return { seconds: ms / 1000, ratio: ms / scan, hashScanSeconds: scan / 1000, exitCode: done.code, found: done.stdout.split("\n").filter((l) => l.startsWith("{")).length }
+  } finally {
+    await rm(folder, { recursive: true, force: true })
+  }
+}
+
 /** 3 and 4: the table diff of the client table against a copy in the target database. */
 const measureDiff = async (legacyUrl: string, targetUrl: string) => {
   // 3. the table diff: an identical copy, then 0.1 % of rows changed or missing, spread evenly
@@ -297,10 +334,13 @@ const measureDiff = async (legacyUrl: string, targetUrl: string) => {
   const scatteredScan = await hashScan(legacyUrl, LegacyTables.client, targetUrl, copy)
   const scattered = await child([`--max-old-space-size=${heapCapMb}`, `--max-semi-space-size=${RehearseMeasure.semiSpaceMb}`], "diff", legacyUrl, "lg_client", targetUrl, "bench_limit.lg_client") as unknown as Diff
 
+  const command = await measureDiffCommand(legacyUrl, targetUrl, copy)
+
   return {
       rows,
       changed,
       found: scattered.findings,
+      command,
       scatteredSeconds: scattered.ms / 1000,
       scatteredRatio: scattered.ms / scatteredScan,
       identicalSeconds: identical.ms / 1000,
@@ -353,6 +393,9 @@ const main = async () => {
     row("diff 0.1 % scattered / hash scan", d((x) => f(x.scatteredRatio)).map((v) => v ?? "-"), "< 3")
     row("diff identical / hash scan", d((x) => f(x.identicalRatio)).map((v) => v ?? "-"), "< 2")
     row("diff rows changed or missing / found", d((x) => `${x.changed} / ${x.found}`).map((v) => v ?? "-"), "equal")
+    row("handover diff PostgreSQL-PGlite / hash scan", d((x) => f(x.command.ratio)).map((v) => v ?? "-"), "< 2")
+    row("handover diff PostgreSQL-PGlite, seconds", d((x) => f(x.command.seconds, 1)).map((v) => v ?? "-"), "")
+    row("handover diff differences found, exit", d((x) => `${x.command.found}, ${x.command.exitCode}`).map((v) => v ?? "-"), "changed rows, 1")
     row(`peak RSS diff (heap cap ${heapCapMb} MB), MB`, d((x) => f(x.peakRssMb, 0)).map((v) => v ?? "-"), "< 300")
   }
   if (results.some((r) => r.rehearse !== undefined)) {
