@@ -14,7 +14,8 @@
  * does not exist, a row listed twice); rows the mapping holds back or excludes that the supplier loaded; rows the
  * mapping loads that the supplier did not, and supplier rows of an entity's main table no legacy row accounts for;
  * records the supplier merged that the mapping keeps apart, and records the mapping merges that the supplier left
- * apart; and every field of every entity's main table.
+ * apart; and every field of every entity's main table, and of its other tables (a care package line's cost line),
+ * their rows paired by the row of the main table they hang off.
  */
 import { Databases, Rehearsal, Source, type Pipeline } from "@handover/core"
 import { ControlSchema, type Database, Driver, Table } from "@handover/sql"
@@ -287,24 +288,28 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
         `JOIN ${s("xref_ok")} x ON x.entity = l.entity AND x.legacy_key = l.legacy_key AND x.is_main WHERE l.outcome = 'loaded' GROUP BY l.target_key`
     )
     await d.query(`CREATE INDEX ON ${s("translation")} (expected_key)`)
-    for (const table of mainTables(pipeline)) {
-      const entity = steps.find((st) => st.main.name === table.name)!.entity
-      const pk = table.primaryKey[0]!
+    // the columns of an expected table every value of which is a key the mapping gave rows of the entity (or of
+    // any entity): its references
+    const referencesOf = async (table: Table.Table, entity?: string) => {
       const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
-      // the columns that refer to rows of other tables: text columns every value of which is an expected key
-      const references: Array<string> = []
+      const found: Array<string> = []
       for (const c of table.columns) {
-        if (c.name === pk || c.type._tag !== "text") continue
+        if (c.name === table.primaryKey[0] || c.type._tag !== "text") continue
         const [row] = await d.queryText(
           `SELECT EXISTS (SELECT 1 FROM ${expected} WHERE ${q(c.name)} IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM ${expected} e WHERE e.${q(c.name)} IS NOT NULL ` +
-            `AND NOT EXISTS (SELECT 1 FROM ${xref} x WHERE x.run_id = $1 AND x.target_key = e.${q(c.name)}))`,
-          [runId]
+            `AND NOT EXISTS (SELECT 1 FROM ${xref} x WHERE x.run_id = $1 AND x.target_key = e.${q(c.name)}${entity === undefined ? "" : " AND x.entity = $2"}))`,
+          entity === undefined ? [runId] : [runId, entity]
         )
-        if (row?.[0] === "t" || row?.[0] === "true") references.push(c.name)
+        if (row?.[0] === "t" || row?.[0] === "true") found.push(c.name)
       }
-      const compared = table.columns.filter((c) => c.name !== pk)
-      const joins = references.map((c, i) => `LEFT JOIN ${s("translation")} t${i} ON t${i}.expected_key = e.${q(c)}`).join(" ")
-      const pairs = compared.map((c) => {
+      return found
+    }
+    /**
+     * The value pairs of a row's columns, each with whether they differ: the expected row `e` against the supplier's
+     * `r`, a reference compared as the supplier's key of the row it refers to (`t<i>` the translation of the i-th).
+     */
+    const valuePairs = (columns: ReadonlyArray<Table.Column>, references: ReadonlyArray<string>) =>
+      columns.map((c) => {
         const i = references.indexOf(c.name)
         const want = i < 0 ? `e.${q(c.name)}` : `t${i}.supplier_key`
         // a reference to a row the supplier's cross-reference does not give is that row's finding, not this one's
@@ -313,6 +318,14 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
           : `(e.${q(c.name)} IS NOT NULL AND t${i}.supplier_key IS NOT NULL AND t${i}.supplier_key IS DISTINCT FROM r.${q(c.name)}) OR (e.${q(c.name)} IS NULL AND r.${q(c.name)} IS NOT NULL)`
         return `(${literal(c.name)}, CAST(${want} AS text), CAST(r.${q(c.name)} AS text), ${differs})`
       })
+    const translations = (references: ReadonlyArray<string>) =>
+      references.map((c, i) => `LEFT JOIN ${s("translation")} t${i} ON t${i}.expected_key = e.${q(c)}`).join(" ")
+    for (const table of mainTables(pipeline)) {
+      const entity = steps.find((st) => st.main.name === table.name)!.entity
+      const pk = table.primaryKey[0]!
+      const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
+      const references = await referencesOf(table)
+      const pairs = valuePairs(table.columns.filter((c) => c.name !== pk), references)
       if (pairs.length === 0) continue
       await d.query(
         `INSERT INTO ${s("found")} (check_id, entity, legacy_key, field, kind, legacy_value, target_value, message) ` +
@@ -321,9 +334,51 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
           `FROM ${expected} e JOIN ${s("legacy_row")} l ON l.target_key = CAST(e.${q(pk)} AS text) AND l.outcome = 'loaded' AND l.entity = ${literal(entity)} ` +
           `JOIN (SELECT entity, legacy_key, MIN(target_key) AS target_key FROM ${s("xref_ok")} WHERE is_main GROUP BY entity, legacy_key) x ` +
           `ON x.entity = l.entity AND x.legacy_key = l.legacy_key ` +
-          `JOIN ${s(table.name)} r ON r.${q(pk)} = x.target_key ${joins} ` +
+          `JOIN ${s(table.name)} r ON r.${q(pk)} = x.target_key ${translations(references)} ` +
           `CROSS JOIN LATERAL (VALUES ${pairs.join(", ")}) AS v(field, want, got, differs) WHERE v.differs`
       )
+    }
+    // an entity's other tables (a care package line's cost line): a row paired with the supplier's by the row of the
+    // entity's main table it hangs off, where each side has one such row; the supplier's keys of these rows are in no
+    // cross-reference, so theirs are not compared
+    for (const step of steps) {
+      for (const table of step.all.slice(1)) {
+        if (table.primaryKey.length !== 1) continue
+        const pk = table.primaryKey[0]!
+        const [parent] = await referencesOf(table, step.entity)
+        if (parent === undefined) continue
+        const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
+        const references = (await referencesOf(table)).filter((c) => c !== parent)
+        const pairs = valuePairs(table.columns.filter((c) => c.name !== pk && c.name !== parent), references)
+        await d.query(`CREATE INDEX ON ${s(table.name)} (${q(parent)})`)
+        const sides =
+          `FROM (SELECT t.*, COUNT(*) OVER (PARTITION BY t.${q(parent)}) AS siblings FROM ${expected} t) e ` +
+          `JOIN ${s("legacy_row")} l ON l.target_key = e.${q(parent)} AND l.outcome = 'loaded' AND l.entity = ${literal(step.entity)} ` +
+          `JOIN ${s("translation")} tp ON tp.expected_key = e.${q(parent)} `
+        // the expected rows with no row of the supplier's under the same parent
+        await d.query(
+          `INSERT INTO ${s("found")} (check_id, entity, legacy_key, kind, message) ` +
+            `SELECT DISTINCT ${literal(checks.record(table.name))}, ${literal(step.entity)}, l.legacy_key, 'missing', ` +
+            `${literal(`${table.name} has no row for this legacy row, which the mapping gives one`)} ${sides}` +
+            `WHERE NOT EXISTS (SELECT 1 FROM ${s(table.name)} r WHERE r.${q(parent)} = tp.supplier_key)`
+        )
+        // the supplier's rows under no parent the mapping gives a row of this table
+        await d.query(
+          `INSERT INTO ${s("found")} (check_id, entity, target_key, kind, message) ` +
+            `SELECT ${literal(checks.extra)}, ${literal(step.entity)}, r.${q(pk)}, 'extra', ${literal(`${table.name} holds a row no legacy row accounts for`)} ` +
+            `FROM ${s(table.name)} r WHERE NOT EXISTS (SELECT 1 FROM ${s("translation")} tp JOIN ${expected} e ON e.${q(parent)} = tp.expected_key ` +
+            `WHERE tp.supplier_key = r.${q(parent)})`
+        )
+        if (pairs.length === 0) continue
+        await d.query(
+          `INSERT INTO ${s("found")} (check_id, entity, legacy_key, field, kind, legacy_value, target_value, message) ` +
+            `SELECT ${literal(checks.record(table.name))}, ${literal(step.entity)}, l.legacy_key, v.field, 'different', v.want, v.got, ` +
+            `${literal(`${table.name}.`)} || v.field || ' differs from what the mapping gives for this legacy row' ${sides}` +
+            `JOIN (SELECT t.*, COUNT(*) OVER (PARTITION BY t.${q(parent)}) AS siblings FROM ${s(table.name)} t) r ON r.${q(parent)} = tp.supplier_key ` +
+            `${translations(references)} ` +
+            `CROSS JOIN LATERAL (VALUES ${pairs.join(", ")}) AS v(field, want, got, differs) WHERE e.siblings = 1 AND r.siblings = 1 AND v.differs`
+        )
+      }
     }
   })
 
