@@ -131,6 +131,6 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
             { numRuns: runs }
           )
         )
-      }).pipe(Effect.scoped))
+      }).pipe(Effect.scoped), 1_800_000)
   })
 }
