@@ -54,6 +54,19 @@ const waitFlag = Flag.Int("wait").pipe(
 )
 const holding = (command: string, wait: number): Databases.Holding => ({ command, waitSeconds: Math.max(0, wait) })
 
+/** What the reports of a command are: from its flags, else from `handover.config.ts`. */
+const reportOptions = (
+  flags: { readonly reveal: Option.Option<Masking.Reveal>; readonly reports: Option.Option<string>; readonly gates: "enforce" | "report" },
+  config: Config.Resolved
+) => ({
+  cutoverDate: config.cutoverDate,
+  owners: config.owners,
+  reportDirectory: option(flags.reports) ?? config.reportDirectory,
+  reveal: option(flags.reveal) ?? config.reveal,
+  gates: config.gates,
+  enforceGates: flags.gates === "enforce"
+})
+
 const rehearsalOptions = (
   flags: {
     readonly legacy: string
@@ -89,12 +102,7 @@ const rehearsalOptions = (
   regenerate: flags.regenerate,
   json: flags.json,
   migrateOnly,
-  cutoverDate: config.cutoverDate,
-  owners: config.owners,
-  reportDirectory: option(flags.reports) ?? config.reportDirectory,
-  reveal: option(flags.reveal) ?? config.reveal,
-  gates: config.gates,
-  enforceGates: flags.gates === "enforce",
+  ...reportOptions(flags, config),
   manifest: flags.manifest,
   progress: flags.progress,
   allowForeignRows: flags.allowForeignRows
@@ -281,12 +289,7 @@ const verifyCommand = Command.make(
         controlUrl: flags.control,
         rehearsal: option(flags.rehearsal) ?? config.rehearsal,
         json: flags.json,
-        reveal: option(flags.reveal) ?? config.reveal,
-        reportDirectory: option(flags.reports) ?? config.reportDirectory,
-        gates: config.gates,
-        enforceGates: flags.gates === "enforce",
-        owners: config.owners,
-        cutoverDate: config.cutoverDate,
+        ...reportOptions(flags, config),
         holding: holding("verify", flags.wait)
       })
     })
