@@ -62,7 +62,12 @@ export const verify = (options: Options) =>
     const result = yield* Verify.run(
       selected.pipeline,
       { database: supplier, schema: options.supplierSchema ?? selected.targetSchema, xref: source },
-      { rehearsal: options.rehearsal, targetSchema: selected.targetSchema, parameters: selected.parameters }
+      {
+        rehearsal: options.rehearsal,
+        targetSchema: selected.targetSchema,
+        parameters: selected.parameters,
+        onStage: options.json ? undefined : (stage) => process.stderr.write(`verified ${stage.name} in ${stage.seconds.toFixed(1)} s\n`)
+      }
     ).pipe(Effect.provideService(Databases.LegacyDatabase, legacy), Effect.provideService(Databases.TargetDatabase, control))
     yield* printResult({ ...result, figureLines: 0 }, options.json, "verified the delivery against the mapping's").pipe(Effect.provideService(Databases.TargetDatabase, control))
     const reported = yield* ReportCommand.report({

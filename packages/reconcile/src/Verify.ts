@@ -52,6 +52,8 @@ export interface Options {
   readonly parameters?: Readonly<Record<string, string>> | undefined
   readonly batchSize?: number | undefined
   readonly today?: string | undefined
+  /** Told of each stage as it ends (the mapping, the copy, the comparison, the ledger), with its wall time. */
+  readonly onStage?: ((stage: { readonly name: string; readonly seconds: number }) => void) | undefined
 }
 
 export const checks = {
@@ -152,6 +154,13 @@ const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: 
         mode: "auto"
       }).pipe(Stream.runForEach((rows) => control.use(`copy the supplier's ${t.name}`, (d) => d.transaction((c) => c.writeRows(copy, rows)))))
     }
+    // each copy's rows found by its key, and counted for the planner
+    yield* control.use("index the delivery's copy", async (d) => {
+      for (const t of tables) {
+        if (t.primaryKey.length === 1) await d.query(`CREATE INDEX ON ${d.dialect.qualify(copyOf(t, schema))} (${d.dialect.quoteIdentifier(t.primaryKey[0]!)})`)
+        for (const statement of d.dialect.analyze(copyOf(t, schema))) await d.query(statement)
+      }
+    })
     const xref = xrefCopy(schema)
     if (delivery.xref._tag === "File") {
       const file = delivery.xref.path
@@ -195,6 +204,9 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
       }
     }
     await d.query(`CREATE INDEX ON ${s("supplier_key")} (entity, target_key)`)
+    const analyse = (name: string) => d.query(`ANALYZE ${s(name)}`)
+    await analyse("supplier_key")
+    await analyse("supplier_xref")
     // every legacy row as the mapping leaves it
     await d.query(`CREATE TABLE ${s("legacy_row")} (entity text, legacy_key text, outcome text, target_key text, reason text)`)
     await d.query(`INSERT INTO ${s("legacy_row")} SELECT entity, legacy_key, outcome, target_key, NULL FROM ${xref} WHERE run_id = $1`, [runId])
@@ -202,6 +214,7 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
     await d.query(`INSERT INTO ${s("legacy_row")} SELECT entity, legacy_key, 'excluded', NULL, rule_id || ': ' || reason FROM ${d.dialect.qualify(t.exclusion)} WHERE run_id = $1`, [runId])
     await d.query(`CREATE INDEX ON ${s("legacy_row")} (entity, legacy_key)`)
     await d.query(`CREATE INDEX ON ${s("legacy_row")} (target_key)`)
+    await analyse("legacy_row")
     const entities = `(VALUES ${steps.map((st) => `(${literal(st.entity)})`).join(", ")}) AS e(entity)`
     const xrefRows = s("supplier_xref")
     // the cross-reference's own faults: each row reported once, for the first fault it has
@@ -235,6 +248,7 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
     )
     await d.query(`CREATE INDEX ON ${s("xref_ok")} (entity, legacy_key)`)
     await d.query(`CREATE INDEX ON ${s("xref_ok")} (target_key)`)
+    await analyse("xref_ok")
     // rows the mapping holds back or excludes, loaded all the same
     await d.query(
       `INSERT INTO ${s("found")} (check_id, entity, legacy_key, kind, legacy_value, target_value, message) ` +
@@ -288,6 +302,7 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
         `JOIN ${s("xref_ok")} x ON x.entity = l.entity AND x.legacy_key = l.legacy_key AND x.is_main WHERE l.outcome = 'loaded' GROUP BY l.target_key`
     )
     await d.query(`CREATE INDEX ON ${s("translation")} (expected_key)`)
+    await analyse("translation")
     // the columns of an expected table every value of which is a key the mapping gave rows of the entity (or of
     // any entity): its references
     const referencesOf = async (table: Table.Table, entity?: string) => {
@@ -351,6 +366,7 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
         const references = (await referencesOf(table)).filter((c) => c !== parent)
         const pairs = valuePairs(table.columns.filter((c) => c.name !== pk && c.name !== parent), references)
         await d.query(`CREATE INDEX ON ${s(table.name)} (${q(parent)})`)
+        await analyse(table.name)
         const sides =
           `FROM (SELECT t.*, COUNT(*) OVER (PARTITION BY t.${q(parent)}) AS siblings FROM ${expected} t) e ` +
           `JOIN ${s("legacy_row")} l ON l.target_key = e.${q(parent)} AND l.outcome = 'loaded' AND l.entity = ${literal(step.entity)} ` +
@@ -427,26 +443,33 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
     const schema = options.deliverySchema ?? defaultDeliverySchema
     const batchSize = options.batchSize ?? 5_000
-    const mapped = yield* Rehearsal.run(pipeline, {
+    const stage = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
+      Effect.gen(function*() {
+        const started = performance.now()
+        const out = yield* effect
+        options.onStage?.({ name, seconds: (performance.now() - started) / 1000 })
+        return out
+      })
+    const mapped = yield* stage("the mapping", Rehearsal.run(pipeline, {
       rehearsal: options.rehearsal,
       legacySchema: options.legacySchema,
       targetSchema: options.targetSchema,
       controlSchema,
       parameters: options.parameters ?? {},
       batchSize
-    })
-    yield* copyDelivery(pipeline, delivery, control, schema, batchSize)
-    yield* compare(pipeline, control, mapped.runId, { schema, controlSchema, targetSchema: options.targetSchema })
+    }))
+    yield* stage("the copy of the delivery", copyDelivery(pipeline, delivery, control, schema, batchSize))
+    yield* stage("the comparison", compare(pipeline, control, mapped.runId, { schema, controlSchema, targetSchema: options.targetSchema }))
     yield* FindingsLedger.clearStaging(control, controlSchema)
     const staging = FindingsLedger.staging(control.driver, controlSchema, mapped.runId)
     yield* foundPages(control, schema, staging.emit)
     yield* control.use("record findings", () => staging.flush())
-    const recorded = yield* FindingsLedger.record(control, controlSchema, {
+    const recorded = yield* stage("the ledger", FindingsLedger.record(control, controlSchema, {
       runId: mapped.runId,
       rehearsal: options.rehearsal,
       pipeline: pipeline.name,
       today: options.today ?? new Date().toISOString().slice(0, 10)
-    })
+    }))
     const counted = yield* FindingsLedger.checkCounts(control, controlSchema, mapped.runId)
     return { ...recorded, mapped, checks: counted.map((c) => ({ check: c.check, findings: c.findings })) } satisfies Result
   })
