@@ -14,10 +14,10 @@
  * does not exist, a row listed twice); rows the mapping holds back or excludes that the supplier loaded; rows the
  * mapping loads that the supplier did not, and supplier rows of an entity's main table no legacy row accounts for;
  * records the supplier merged that the mapping keeps apart, and records the mapping merges that the supplier left
- * apart; and every field of every entity's main table, and of its other tables (a care package line's cost line),
- * their rows paired by the row of the main table they hang off.
+ * apart; every field of every entity's main table, and of its other tables (a care package line's cost line), their
+ * rows paired by the row of the main table they hang off; and each table's rows and money columns' totals, to the penny.
  */
-import { Databases, Rehearsal, Source, type Pipeline } from "@handover/core"
+import { Databases, Money, Rehearsal, Source, type Pipeline } from "@handover/core"
 import { ControlSchema, type Database, Driver, Table } from "@handover/sql"
 import { parse } from "csv-parse"
 import * as Effect from "effect/Effect"
@@ -62,6 +62,8 @@ export const checks = {
   missing: "verify.missing",
   extra: "verify.extra",
   merge: "verify.merge",
+  counts: "verify.counts",
+  money: "verify.money",
   record: (table: string) => `verify.record.${table}`
 } as const
 
@@ -393,6 +395,33 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
             `JOIN (SELECT t.*, COUNT(*) OVER (PARTITION BY t.${q(parent)}) AS siblings FROM ${s(table.name)} t) r ON r.${q(parent)} = tp.supplier_key ` +
             `${translations(references)} ` +
             `CROSS JOIN LATERAL (VALUES ${pairs.join(", ")}) AS v(field, want, got, differs) WHERE e.siblings = 1 AND r.siblings = 1 AND v.differs`
+        )
+      }
+    }
+    // the rows of every table, and the totals of its money columns, to the penny
+    const written = new Map<string, string>()
+    for (const step of steps) for (const table of step.all) if (table.primaryKey.length === 1 && !written.has(table.name)) written.set(table.name, step.entity)
+    for (const [name, entity] of written) {
+      const table = steps.flatMap((st) => st.all).find((t) => t.name === name)!
+      const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
+      const money = table.columns.filter((c) => c.type._tag === "decimal" && c.type.scale === 2 && c.type.precision >= 13)
+      const totals = (from: string) => `SELECT COUNT(*)${money.map((c) => `, COALESCE(SUM(${q(c.name)}), 0)`).join("")} FROM ${from}`
+      const [want] = await d.queryText(totals(expected))
+      const [got] = await d.queryText(totals(s(name)))
+      if (want![0] !== got![0]) {
+        await d.query(
+          `INSERT INTO ${s("found")} (check_id, entity, field, kind, legacy_value, target_value, message) VALUES ($1, $2, $3, 'count', $4, $5, $6)`,
+          [checks.counts, entity, name, want![0], got![0], `${name}: the mapping gives ${want![0]} rows, the supplier's load has ${got![0]}`]
+        )
+      }
+      for (const [i, c] of money.entries()) {
+        const [a, b] = [want![i + 1]!, got![i + 1]!]
+        const [pa, pb] = [Money.fromPounds(a), Money.fromPounds(b)]
+        if (pa === pb) continue
+        const pounds = (pence: number) => `£${Money.toPounds(pence)}`
+        await d.query(
+          `INSERT INTO ${s("found")} (check_id, entity, field, kind, legacy_value, target_value, message) VALUES ($1, $2, $3, 'money', $4, $5, $6)`,
+          [checks.money, entity, `${name}.${c.name}`, a, b, `the total of ${name}.${c.name}: ${pounds(pa)} as the mapping gives it, ${pounds(pb)} in the supplier's load, ${pounds(pb - pa)} apart`]
         )
       }
     }
