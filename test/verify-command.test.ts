@@ -65,6 +65,16 @@ it.effect("verifies through a role that can only read, and writes nothing to the
     assert.isTrue(findings.some((f) => f.check === Verify.checks.xref && f.entity === "care episode"))
     assert.strictEqual(yield* db.use("fingerprint the supplier's people again", fingerprint), before)
 
+    // a cross-reference without its columns: refused before the mapping runs, in one line
+    const badXref = path.join(folder, "bad.csv")
+    yield* Effect.promise(() => writeFile(badXref, "entity,legacy,target\nclient,1,LL-1\n"))
+    const bad = yield* Effect.promise(() =>
+      handover(["verify", "--legacy", readerUrl.href, "--supplier", readerUrl.href, "--target-schema", "supplier", "--xref", badXref, "--control", `pglite://${path.join(folder, "control")}`], folder)
+    )
+    assert.strictEqual(bad.code, 2, bad.stderr)
+    assert.match(bad.stderr.trim(), /^handover: the cross-reference .*bad\.csv has no legacy_key, target_key column/)
+    assert.strictEqual(bad.stderr.trim().split("\n").length, 1)
+
     // the supplier's database as the control database: refused before anything is opened
     const refused = yield* Effect.promise(() =>
       handover(["verify", "--legacy", readerUrl.href, "--supplier", readerUrl.href, "--xref", xrefFile, "--control", readerUrl.href], folder)

@@ -18,7 +18,7 @@
  * rows paired by the row of the main table they hang off; and each table's rows and money columns' totals, to the penny.
  */
 import { Databases, Money, Rehearsal, Source, type Pipeline } from "@handover/core"
-import { ControlSchema, type Database, Driver, Table } from "@handover/sql"
+import { ControlSchema, type Database, Driver, Names, Table } from "@handover/sql"
 import { parse } from "csv-parse"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -117,6 +117,29 @@ const readCsv = async function*(file: string, batch: number): AsyncGenerator<Rea
   }
   if (rows.length > 0) yield rows
 }
+
+/**
+ * The cross-reference looked at before anything else is done: a file's header names its three columns, a table
+ * exists in the supplier's database with them.
+ */
+const checkXref = (delivery: Delivery) =>
+  delivery.xref._tag === "File"
+    ? Effect.tryPromise({
+      try: async () => {
+        for await (const _ of readCsv(delivery.xref._tag === "File" ? delivery.xref.path : "", 1)) break
+      },
+      catch: (cause) => cause instanceof VerifyError ? cause : new VerifyError({ message: `the cross-reference ${delivery.xref._tag === "File" ? delivery.xref.path : ""}: ${cause instanceof Error ? cause.message : String(cause)}` })
+    })
+    : Effect.gen(function*() {
+      const source = delivery.xref as Extract<XrefSource, { _tag: "Table" }>
+      const columns = yield* delivery.database.use("look at the supplier's cross-reference", async (d) => {
+        const statement = Names.catalogue(d.dialect.name).columns(source.schema, source.name)
+        return (await d.queryText(statement.sql, statement.params)).map((r) => String(r[0]))
+      })
+      const lacking = ["entity", "legacy_key", "target_key"].filter((c) => !columns.includes(c))
+      if (columns.length === 0) return yield* new VerifyError({ message: `the cross-reference ${source.schema === undefined ? "" : `${source.schema}.`}${source.name} is no table of ${delivery.database.display}` })
+      if (lacking.length > 0) return yield* new VerifyError({ message: `the cross-reference ${source.name} has no ${lacking.join(", ")} column` })
+    })
 
 /**
  * Copies the delivery's tables and cross-reference into the control database, a batch at a time (COPY where the
@@ -472,6 +495,7 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
     const schema = options.deliverySchema ?? defaultDeliverySchema
     const batchSize = options.batchSize ?? 5_000
+    yield* checkXref(delivery)
     const stage = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
       Effect.gen(function*() {
         const started = performance.now()
