@@ -67,6 +67,9 @@ export const checks = {
   record: (table: string) => `verify.record.${table}`
 } as const
 
+/** Whether a check is a verification's: every finding of it is about the supplier's load. */
+export const isVerification = (check: string): boolean => check.startsWith("verify.")
+
 export const defaultDeliverySchema = "delivery"
 
 /** The supplier's cross-reference as it is copied. */

@@ -8,7 +8,7 @@
 import ExcelJS from "exceljs"
 import { Arrays } from "@handover/sql"
 import type { FindingsLedger } from "@handover/reconcile"
-import { Figure } from "@handover/reconcile"
+import { Figure, Verify } from "@handover/reconcile"
 import { findingColumns, findingsByCheck, statuses } from "./Formats.ts"
 import type { GateResult } from "./Gates.ts"
 import * as ReportData from "./ReportData.ts"
@@ -216,7 +216,7 @@ export const write = async (
     [...findingColumns, "decision in force"],
     mapPages(findingsByCheck(data, { statuses: statuses.filter((s) => s !== "resolved") }), (page) =>
       page.findings
-        .filter((f) => supplierKinds.has(f.kind) || page.decisions.get(f.fingerprint)?.decision === "fix_by_supplier")
+        .filter((f) => supplierKinds.has(f.kind) || Verify.isVerification(f.check) || page.decisions.get(f.fingerprint)?.decision === "fix_by_supplier")
         .map((f) => [...findingRow(f), page.decisions.get(f.fingerprint)?.decision ?? null]))
   )
 

@@ -20,7 +20,7 @@ const statuses = ["new", "open", "resolved", "regressed", "accepted"] as const
 const kinds = ["missing", "extra", "different", "count", "structure", "rule", "money"] as const
 
 const finding = fc.record({
-  check: fc.constantFrom("record", "rule.example", "count", "structure"),
+  check: fc.constantFrom("record", "rule.example", "count", "structure", "verify.money"),
   entity: fc.constantFrom("address", "care package", "client"),
   legacyKey: fc.option(fc.stringMatching(/^[0-9]{1,6}$/), { nil: null }),
   targetKey: fc.option(fc.stringMatching(/^t-[0-9]{1,6}$/), { nil: null }),

@@ -220,7 +220,7 @@ export const workbookSheets = (data: Whole): Record<string, ReadonlyArray<Readon
       ...[l.source, l.excluded, l.explained, l.expected, l.target, l.variance].map((v) => (l.unit === "pence" || l.unit === "hundredths" ? v / 100 : v))
     ]))
   sheet("Issues for the supplier", [...findingColumns, "decision"], byCheck(data).flatMap(([, list]) => list)
-    .filter((f) => f.status !== "resolved" && (supplierKinds.has(f.kind) || data.decisions[f.fingerprint]?.decision === "fix_by_supplier"))
+    .filter((f) => f.status !== "resolved" && (supplierKinds.has(f.kind) || f.check.startsWith("verify.") || data.decisions[f.fingerprint]?.decision === "fix_by_supplier"))
     .map((f) => [...findingColumns.map((c) => f[c] ?? null), data.decisions[f.fingerprint]?.decision ?? null]))
   out["Issues for the supplier"]![0] = [...findingColumns, "decision in force"]
   // the worklists: their items with the decisions in force, the day a decision runs until as a date
