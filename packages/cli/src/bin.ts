@@ -40,6 +40,10 @@ const revealFlag = Flag.Literals("reveal", Masking.reveals).pipe(
   Flag.withDescription("personal data in reports: masked (default), pseudonymised (key in HANDOVER_PSEUDONYM_KEY) or full"),
   Flag.optional
 )
+const gatesFlag = Flag.Literals("gates", ["enforce", "report"] as const).pipe(
+  Flag.withDescription("enforce: a failed gate exits 1; report: gates are only written into the reports"),
+  Flag.withDefault("enforce")
+)
 const reportsFlag = Flag.String("reports").pipe(Flag.withDescription("where reports are written (default .handover/reports)"), Flag.optional)
 const estateFlags = {
   clean: Flag.Boolean("clean").pipe(Flag.withDescription("generate an estate with no injected defects"), Flag.withDefault(false)),
@@ -119,10 +123,7 @@ const rehearseFlags = {
   json: jsonFlag,
   reveal: revealFlag,
   reports: reportsFlag,
-  gates: Flag.Literals("gates", ["enforce", "report"] as const).pipe(
-    Flag.withDescription("enforce: a failed gate exits 1; report: gates are only written into the reports"),
-    Flag.withDefault("enforce")
-  ),
+  gates: gatesFlag,
   progress: Flag.Literals("progress", Progress.choices).pipe(
     Flag.withDescription("progress on standard error: auto (a bar on a terminal, lines otherwise, none with --json), bar, lines, batches (a line per committed batch) or none"),
     Flag.withDefault("auto")
@@ -271,10 +272,7 @@ const verifyCommand = Command.make(
     json: jsonFlag,
     reveal: revealFlag,
     reports: reportsFlag,
-    gates: Flag.Literals("gates", ["enforce", "report"] as const).pipe(
-      Flag.withDescription("enforce: a failed gate exits 1; report: gates are only written into the reports"),
-      Flag.withDefault("enforce")
-    ),
+    gates: gatesFlag,
     wait: waitFlag
   },
   (flags) =>

@@ -62,6 +62,16 @@ export interface Result extends FindingsLedger.Recorded {
   readonly figureLines: number
 }
 
+/** Runs an effect as a named stage, telling `onStage` its wall time when it ends. */
+export const staged = (onStage: ((stage: { readonly name: string; readonly seconds: number }) => void) | undefined) =>
+<A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const started = performance.now()
+    const out = yield* effect
+    onStage?.({ name, seconds: (performance.now() - started) / 1000 })
+    return out
+  })
+
 export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
   Effect.gen(function*() {
     const legacy = yield* Databases.LegacyDatabase
@@ -78,13 +88,7 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options) =>
         return yield* new ReconcileError({ message: `no completed run of ${pipeline.name} in rehearsal series ${options.rehearsal} to reconcile` })
       }
     }
-    const stage = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
-      Effect.gen(function*() {
-        const started = performance.now()
-        const out = yield* effect
-        options.onStage?.({ name, seconds: (performance.now() - started) / 1000 })
-        return out
-      })
+    const stage = staged(options.onStage)
     // what a reconciliation of this run killed before it recorded left behind goes first
     yield* FindingsLedger.clearStaging(target, controlSchema)
     const staging = FindingsLedger.staging(target.driver, controlSchema, runId)

@@ -26,6 +26,7 @@ import * as Stream from "effect/Stream"
 import { createReadStream } from "node:fs"
 import * as Finding from "./Finding.ts"
 import * as FindingsLedger from "./FindingsLedger.ts"
+import * as Reconcile from "./Reconcile.ts"
 
 export class VerifyError extends Schema.TaggedError<VerifyError>()("VerifyError", { message: Schema.String }) {}
 
@@ -499,13 +500,7 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
     const schema = options.deliverySchema ?? defaultDeliverySchema
     const batchSize = options.batchSize ?? 5_000
     yield* checkXref(delivery)
-    const stage = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>) =>
-      Effect.gen(function*() {
-        const started = performance.now()
-        const out = yield* effect
-        options.onStage?.({ name, seconds: (performance.now() - started) / 1000 })
-        return out
-      })
+    const stage = Reconcile.staged(options.onStage)
     const mapped = yield* stage("the mapping", Rehearsal.run(pipeline, {
       rehearsal: options.rehearsal,
       legacySchema: options.legacySchema,
