@@ -15,7 +15,9 @@
  * mapping loads that the supplier did not, and supplier rows of an entity's main table no legacy row accounts for;
  * records the supplier merged that the mapping keeps apart, and records the mapping merges that the supplier left
  * apart; every field of every entity's main table, and of its other tables (a care package line's cost line), their
- * rows paired by the row of the main table they hang off; and each table's rows and money columns' totals, to the penny.
+ * rows paired by the row of the main table they hang off; each table's rows and money columns' totals, to the penny;
+ * and the pipeline's business rules, over the delivery put under the mapping's keys, less what they find in the
+ * mapping's own load.
  */
 import { Databases, Money, Rehearsal, Source, type Pipeline } from "@handover/core"
 import { ControlSchema, type Database, Driver, Names, Table } from "@handover/sql"
@@ -53,6 +55,11 @@ export interface Options {
   readonly parameters?: Readonly<Record<string, string>> | undefined
   readonly batchSize?: number | undefined
   readonly today?: string | undefined
+  /**
+   * The pipeline's business rules, run over the supplier's load as over the mapping's: a finding the supplier's load
+   * has and the mapping's has not is the supplier's.
+   */
+  readonly checks?: ReadonlyArray<Reconcile.Check> | undefined
   /** Told of each stage as it ends (the mapping, the copy, the comparison, the ledger), with its wall time. */
   readonly onStage?: ((stage: { readonly name: string; readonly seconds: number }) => void) | undefined
 }
@@ -65,6 +72,7 @@ export const checks = {
   merge: "verify.merge",
   counts: "verify.counts",
   money: "verify.money",
+  rule: (check: string) => `verify.${check}`,
   record: (table: string) => `verify.record.${table}`
 } as const
 
@@ -212,6 +220,33 @@ const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: 
   })
 
 /**
+ * The columns of a table of the mapping's load every value of which is a key the mapping gave a row (of the entity,
+ * where one is named): its references, found by their values.
+ */
+const referencesIn = async (
+  d: Driver.Driver,
+  table: Table.Table,
+  runId: string,
+  options: { readonly targetSchema: string; readonly controlSchema: string },
+  entity?: string
+): Promise<ReadonlyArray<string>> => {
+  const q = d.dialect.quoteIdentifier
+  const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
+  const xref = d.dialect.qualify(ControlSchema.tables(options.controlSchema).xref)
+  const found: Array<string> = []
+  for (const c of table.columns) {
+    if (c.name === table.primaryKey[0] || c.type._tag !== "text") continue
+    const [row] = await d.queryText(
+      `SELECT EXISTS (SELECT 1 FROM ${expected} WHERE ${q(c.name)} IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM ${expected} e WHERE e.${q(c.name)} IS NOT NULL ` +
+        `AND NOT EXISTS (SELECT 1 FROM ${xref} x WHERE x.run_id = $1 AND x.target_key = e.${q(c.name)}${entity === undefined ? "" : " AND x.entity = $2"}))`,
+      entity === undefined ? [runId] : [runId, entity]
+    )
+    if (row?.[0] === "t" || row?.[0] === "true") found.push(c.name)
+  }
+  return found
+}
+
+/**
  * The comparisons, in SQL in the control database: each check's differences written to `found` in the delivery
  * schema, one row a finding.
  */
@@ -332,22 +367,7 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
     )
     await d.query(`CREATE INDEX ON ${s("translation")} (expected_key)`)
     await analyse("translation")
-    // the columns of an expected table every value of which is a key the mapping gave rows of the entity (or of
-    // any entity): its references
-    const referencesOf = async (table: Table.Table, entity?: string) => {
-      const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
-      const found: Array<string> = []
-      for (const c of table.columns) {
-        if (c.name === table.primaryKey[0] || c.type._tag !== "text") continue
-        const [row] = await d.queryText(
-          `SELECT EXISTS (SELECT 1 FROM ${expected} WHERE ${q(c.name)} IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM ${expected} e WHERE e.${q(c.name)} IS NOT NULL ` +
-            `AND NOT EXISTS (SELECT 1 FROM ${xref} x WHERE x.run_id = $1 AND x.target_key = e.${q(c.name)}${entity === undefined ? "" : " AND x.entity = $2"}))`,
-          entity === undefined ? [runId] : [runId, entity]
-        )
-        if (row?.[0] === "t" || row?.[0] === "true") found.push(c.name)
-      }
-      return found
-    }
+    const referencesOf = (table: Table.Table, entity?: string) => referencesIn(d, table, runId, options, entity)
     /**
      * The value pairs of a row's columns, each with whether they differ: the expected row `e` against the supplier's
      * `r`, a reference compared as the supplier's key of the row it refers to (`t<i>` the translation of the i-th).
@@ -454,6 +474,107 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
     }
   })
 
+/** The schema of the delivery under the mapping's keys, where the pipeline's rules are run over it. */
+export const mappedSchemaOf = (schema: string) => `${schema}_as_mapped`
+
+/**
+ * The delivery under the mapping's keys: every key and reference the supplier's cross-reference lets be translated
+ * back to the key the mapping gives the same legacy row (an entity's other tables' rows by the row they hang off), the
+ * rest as the supplier wrote them; the pipeline's reference data as the mapping loads it. So a rule's finding on the
+ * supplier's load names the same rows, under the same keys, as the same finding on the mapping's.
+ */
+const mapDelivery = (
+  pipeline: Pipeline.Pipeline,
+  control: Database.Database,
+  runId: string,
+  options: { readonly schema: string; readonly targetSchema: string; readonly controlSchema: string }
+) =>
+  control.use("put the delivery under the mapping's keys", async (d) => {
+    const q = d.dialect.quoteIdentifier
+    const s = (name: string) => `${q(options.schema)}.${q(name)}`
+    const mapped = mappedSchemaOf(options.schema)
+    const m = (name: string) => `${q(mapped)}.${q(name)}`
+    for (const statement of d.dialect.dropSchema(mapped)) await d.query(statement)
+    await d.query(d.dialect.createSchema(mapped))
+    await d.query(`CREATE TABLE ${s("untranslation")} AS SELECT supplier_key, MIN(expected_key) AS expected_key FROM ${s("translation")} GROUP BY supplier_key`)
+    const expectedOf = (t: Table.Table) => d.dialect.qualify(Table.inSchema(t, options.targetSchema))
+    // the keys of an entity's other tables' rows, by the row they hang off, where each side has one
+    for (const step of pipeline.steps) {
+      for (const table of step.targets.slice(1)) {
+        if (table.primaryKey.length !== 1) continue
+        const [parent] = await referencesIn(d, table, runId, options, step.entity)
+        if (parent === undefined) continue
+        const pk = q(table.primaryKey[0]!)
+        await d.query(
+          `INSERT INTO ${s("untranslation")} (supplier_key, expected_key) SELECT r.${pk}, e.${pk} ` +
+            `FROM (SELECT t.*, COUNT(*) OVER (PARTITION BY t.${q(parent)}) AS siblings FROM ${expectedOf(table)} t) e ` +
+            `JOIN ${s("translation")} tp ON tp.expected_key = e.${q(parent)} ` +
+            `JOIN (SELECT t.*, COUNT(*) OVER (PARTITION BY t.${q(parent)}) AS siblings FROM ${s(table.name)} t) r ON r.${q(parent)} = tp.supplier_key ` +
+            `WHERE e.siblings = 1 AND r.siblings = 1`
+        )
+      }
+    }
+    await d.query(`CREATE INDEX ON ${s("untranslation")} (supplier_key)`)
+    await d.query(`ANALYZE ${s("untranslation")}`)
+    const copied = new Set<string>()
+    for (const step of pipeline.steps) {
+      for (const table of step.targets) {
+        if (copied.has(table.name) || table.primaryKey.length !== 1) continue
+        copied.add(table.name)
+        const keys = [table.primaryKey[0]!, ...(await referencesIn(d, table, runId, options))]
+        const copy = copyOf(table, mapped)
+        await d.query(d.dialect.createTable(copy))
+        const values = table.columns.map((c) => {
+          const i = keys.indexOf(c.name)
+          return i < 0 ? `r.${q(c.name)}` : `COALESCE(u${i}.expected_key, r.${q(c.name)})`
+        })
+        await d.query(
+          `INSERT INTO ${m(table.name)} (${table.columns.map((c) => q(c.name)).join(", ")}) SELECT ${values.join(", ")} FROM ${s(table.name)} r ` +
+            keys.map((c, i) => `LEFT JOIN ${s("untranslation")} u${i} ON u${i}.supplier_key = r.${q(c)}`).join(" ")
+        )
+        await d.query(`CREATE INDEX ON ${m(table.name)} (${q(table.primaryKey[0]!)})`)
+        await d.query(`ANALYZE ${m(table.name)}`)
+      }
+    }
+    // the reference data, as the mapping loads it
+    for (const table of pipeline.targetTables) {
+      if (copied.has(table.name)) continue
+      await d.query(d.dialect.createTable(Table.inSchema(table, mapped)))
+      await d.query(`INSERT INTO ${m(table.name)} SELECT * FROM ${expectedOf(table)}`)
+    }
+  })
+
+/**
+ * The pipeline's rules over the supplier's load and over the mapping's: the supplier's findings the mapping's do not
+ * have (by fingerprint: the same rule on the same rows, under the same keys), each under its rule's verification check.
+ */
+const rulesOverDelivery = (
+  rules: ReadonlyArray<Reconcile.Check>,
+  legacy: Database.Database,
+  control: Database.Database,
+  runId: string,
+  options: { readonly schema: string; readonly targetSchema: string; readonly legacySchema: string | undefined; readonly controlSchema: string; readonly parameters: Readonly<Record<string, string>> },
+  emit: Finding.Emit
+) =>
+  Effect.forEach(rules, (check) =>
+    control.use(`rule ${check.id} over the delivery`, async (d) => {
+      const context = (targetSchema: string): Reconcile.CheckContext => ({
+        runId,
+        legacy: legacy.driver,
+        target: d,
+        legacySchema: options.legacySchema,
+        targetSchema,
+        controlSchema: options.controlSchema,
+        parameters: options.parameters
+      })
+      const mappings = new Set<string>()
+      for await (const page of check.run(context(options.targetSchema))) for (const f of page) mappings.add(Finding.fingerprint(f))
+      for await (const page of check.run(context(mappedSchemaOf(options.schema)))) {
+        const own = page.filter((f) => !mappings.has(Finding.fingerprint(f))).map((f) => ({ ...f, check: checks.rule(f.check) }))
+        if (own.length > 0) await emit(own)
+      }
+    }), { discard: true })
+
 /** The findings written to `found`, a page at a time, in the order they were found. */
 const foundPages = (control: Database.Database, schema: string, emit: Finding.Emit) =>
   control.use("read what the comparison found", async (d) => {
@@ -514,6 +635,17 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
     yield* FindingsLedger.clearStaging(control, controlSchema)
     const staging = FindingsLedger.staging(control.driver, controlSchema, mapped.runId)
     yield* foundPages(control, schema, staging.emit)
+    if (options.checks !== undefined && options.checks.length > 0) {
+      const legacy = yield* Databases.LegacyDatabase
+      yield* stage("the delivery under the mapping's keys", mapDelivery(pipeline, control, mapped.runId, { schema, controlSchema, targetSchema: options.targetSchema }))
+      yield* stage("the rules", rulesOverDelivery(options.checks, legacy, control, mapped.runId, {
+        schema,
+        controlSchema,
+        targetSchema: options.targetSchema,
+        legacySchema: options.legacySchema,
+        parameters: options.parameters ?? {}
+      }, staging.emit))
+    }
     yield* control.use("record findings", () => staging.flush())
     const recorded = yield* stage("the ledger", FindingsLedger.record(control, controlSchema, {
       runId: mapped.runId,
