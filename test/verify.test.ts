@@ -9,7 +9,7 @@ import { Databases, Rehearsal } from "@handover/core"
 import { SupplierDelivery, SwiftDefects, SwiftEstate } from "@handover/fixtures"
 import { FindingsLedger, Verify } from "@handover/reconcile"
 import { ControlSchema, Database } from "@handover/sql"
-import { BusinessChecks, SwiftPipeline } from "@handover/swift-to-ias"
+import { BusinessChecks, HeadlineFigures, SwiftPipeline } from "@handover/swift-to-ias"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
 import fc from "fast-check"
@@ -36,7 +36,7 @@ const verify = (db: Database.Database, control: Database.Database, rehearsal: st
     const result = yield* Verify.run(
       SwiftPipeline.pipeline,
       { database: db, schema: supplierSchema, xref: { _tag: "Table", schema: supplierSchema, name: "supplier_xref" } },
-      { rehearsal, legacySchema, targetSchema, parameters, checks: BusinessChecks.all }
+      { rehearsal, legacySchema, targetSchema, parameters, checks: BusinessChecks.all, figures: HeadlineFigures.all }
     ).pipe(Effect.provideService(Databases.LegacyDatabase, db), Effect.provideService(Databases.TargetDatabase, control))
     const findings = yield* FindingsLedger.findingsOf(control, ControlSchema.defaultSchema, result.mapped.runId)
     return { result, findings: findings.filter((f) => f.status !== "resolved") }
@@ -116,8 +116,10 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
         // a business rule broken in the supplier's load (and not in the mapping's) is a consequence of a fault, found at
         // the rows the rule names, which may be rows related to the fault's (a receipt of an invoice whose amount was
         // rounded): counted apart, not attributed row by row
-        const rules = findings.filter((f) => f.check.startsWith("verify.rule."))
-        const uncaused = findings.filter((f) => !f.check.startsWith("verify.rule.")).filter((f) =>
+        const figureIds = new Set(HeadlineFigures.all.map((f) => f.id))
+        const apart = (f: { readonly check: string }) => f.check.startsWith("verify.rule.") || figureIds.has(f.check)
+        const rules = findings.filter(apart)
+        const uncaused = findings.filter((f) => !apart(f)).filter((f) =>
           !causes.has(`${f.entity}|${f.legacyKey}`) && !(f.targetKey !== null && keys.has(f.targetKey)) &&
           !(f.check === Verify.checks.counts && counted.has(f.field)) &&
           !(f.check === Verify.checks.money && (money.has(f.field ?? "") || counted.has((f.field ?? "").split(".")[0]!)))
@@ -125,6 +127,11 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
         // the money faults change their tables' totals, to the penny
         for (const field of money) assert.isTrue(findings.some((f) => f.check === Verify.checks.money && f.field === field), `the total of ${field}`)
         assert.isTrue(findings.some((f) => f.check === Verify.checks.counts && f.field === "las_review"), "the reviews not loaded, counted")
+        // and the headline figure of the invoices, to the penny, names the rows of the invoices rounded
+        const rounded = delivery.faults.filter((f) => f.kind === "money_rounded").map((f) => f.legacyKey!)
+        const invoices = findings.filter((f) => f.check === "figure.debtor-invoices" && f.field === "amount by all: all")
+        assert.strictEqual(invoices.length, 1, "the invoices' total")
+        for (const key of rounded) assert.include(invoices[0]!.message, `${key} →`, `invoice ${key} among the rows of the variance`)
         if (process.env.HANDOVER_VERIFY_CLIENTS !== undefined) {
           console.info(JSON.stringify({ withoutInjectedCause: uncaused.length, rules: rules.map((f) => `${f.check} ${f.entity} ${f.legacyKey}: ${f.message}`) }))
         }

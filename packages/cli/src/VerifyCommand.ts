@@ -9,7 +9,7 @@ import { Databases } from "@handover/core"
 import { Verify } from "@handover/reconcile"
 import type { Gates, Masking, Summary } from "@handover/report"
 import { Database } from "@handover/sql"
-import { BusinessChecks } from "@handover/swift-to-ias"
+import { BusinessChecks, HeadlineFigures } from "@handover/swift-to-ias"
 import * as Effect from "effect/Effect"
 import { existsSync } from "node:fs"
 import * as Pipelines from "./Pipelines.ts"
@@ -68,6 +68,7 @@ export const verify = (options: Options) =>
         targetSchema: selected.targetSchema,
         parameters: selected.parameters,
         checks: options.pipeline === "swift-to-ias" ? BusinessChecks.all : [],
+        figures: options.pipeline === "swift-to-ias" ? HeadlineFigures.all : [],
         onStage: options.json ? undefined : (stage) => process.stderr.write(`verified ${stage.name} in ${stage.seconds.toFixed(1)} s\n`)
       }
     ).pipe(Effect.provideService(Databases.LegacyDatabase, legacy), Effect.provideService(Databases.TargetDatabase, control))

@@ -16,8 +16,8 @@
  * records the supplier merged that the mapping keeps apart, and records the mapping merges that the supplier left
  * apart; every field of every entity's main table, and of its other tables (a care package line's cost line), their
  * rows paired by the row of the main table they hang off; each table's rows and money columns' totals, to the penny;
- * and the pipeline's business rules, over the delivery put under the mapping's keys, less what they find in the
- * mapping's own load.
+ * the pipeline's business rules, over the delivery put under the mapping's keys, less what they find in the mapping's
+ * own load; and the pipeline's headline figures, reconciled from the legacy rows to the delivery under those keys.
  */
 import { Databases, Money, Rehearsal, Source, type Pipeline } from "@handover/core"
 import { ControlSchema, type Database, Driver, Names, Table } from "@handover/sql"
@@ -26,6 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { createReadStream } from "node:fs"
+import * as Figure from "./Figure.ts"
 import * as Finding from "./Finding.ts"
 import * as FindingsLedger from "./FindingsLedger.ts"
 import * as Reconcile from "./Reconcile.ts"
@@ -60,6 +61,11 @@ export interface Options {
    * has and the mapping's has not is the supplier's.
    */
   readonly checks?: ReadonlyArray<Reconcile.Check> | undefined
+  /**
+   * The pipeline's headline figures, reconciled from the legacy rows to the supplier's load put under the mapping's
+   * keys: each variance the load does not explain is a finding, and the figure lines are the run's.
+   */
+  readonly figures?: ReadonlyArray<Figure.Figure> | undefined
   /** Told of each stage as it ends (the mapping, the copy, the comparison, the ledger), with its wall time. */
   readonly onStage?: ((stage: { readonly name: string; readonly seconds: number }) => void) | undefined
 }
@@ -544,6 +550,25 @@ const mapDelivery = (
     }
   })
 
+interface Sides {
+  readonly schema: string
+  readonly targetSchema: string
+  readonly legacySchema: string | undefined
+  readonly controlSchema: string
+  readonly parameters: Readonly<Record<string, string>>
+}
+
+/** What a pipeline's check or figure works with, over one of the two loads in the control database. */
+const contextOf = (legacy: Database.Database, target: Driver.Driver, runId: string, sides: Sides, targetSchema: string): Reconcile.CheckContext => ({
+  runId,
+  legacy: legacy.driver,
+  target,
+  legacySchema: sides.legacySchema,
+  targetSchema,
+  controlSchema: sides.controlSchema,
+  parameters: sides.parameters
+})
+
 /**
  * The pipeline's rules over the supplier's load and over the mapping's: the supplier's findings the mapping's do not
  * have (by fingerprint: the same rule on the same rows, under the same keys), each under its rule's verification check.
@@ -553,20 +578,12 @@ const rulesOverDelivery = (
   legacy: Database.Database,
   control: Database.Database,
   runId: string,
-  options: { readonly schema: string; readonly targetSchema: string; readonly legacySchema: string | undefined; readonly controlSchema: string; readonly parameters: Readonly<Record<string, string>> },
+  options: Sides,
   emit: Finding.Emit
 ) =>
   Effect.forEach(rules, (check) =>
     control.use(`rule ${check.id} over the delivery`, async (d) => {
-      const context = (targetSchema: string): Reconcile.CheckContext => ({
-        runId,
-        legacy: legacy.driver,
-        target: d,
-        legacySchema: options.legacySchema,
-        targetSchema,
-        controlSchema: options.controlSchema,
-        parameters: options.parameters
-      })
+      const context = (targetSchema: string) => contextOf(legacy, d, runId, options, targetSchema)
       const mappings = new Set<string>()
       for await (const page of check.run(context(options.targetSchema))) for (const f of page) mappings.add(Finding.fingerprint(f))
       for await (const page of check.run(context(mappedSchemaOf(options.schema)))) {
@@ -635,16 +652,17 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
     yield* FindingsLedger.clearStaging(control, controlSchema)
     const staging = FindingsLedger.staging(control.driver, controlSchema, mapped.runId)
     yield* foundPages(control, schema, staging.emit)
-    if (options.checks !== undefined && options.checks.length > 0) {
+    const rules = options.checks ?? []
+    const figures = options.figures ?? []
+    if (rules.length + figures.length > 0) {
       const legacy = yield* Databases.LegacyDatabase
       yield* stage("the delivery under the mapping's keys", mapDelivery(pipeline, control, mapped.runId, { schema, controlSchema, targetSchema: options.targetSchema }))
-      yield* stage("the rules", rulesOverDelivery(options.checks, legacy, control, mapped.runId, {
-        schema,
-        controlSchema,
-        targetSchema: options.targetSchema,
-        legacySchema: options.legacySchema,
-        parameters: options.parameters ?? {}
-      }, staging.emit))
+      const sides = { schema, controlSchema, targetSchema: options.targetSchema, legacySchema: options.legacySchema, parameters: options.parameters ?? {} }
+      yield* stage("the rules", rulesOverDelivery(rules, legacy, control, mapped.runId, sides, staging.emit))
+      yield* stage("the figures", Effect.forEach(figures, (figure) =>
+        control.use(`figure ${figure.id} over the delivery`, (d) => Figure.reconcile(contextOf(legacy, d, mapped.runId, sides, mappedSchemaOf(schema)), figure, staging.emit)), {
+        discard: true
+      }))
     }
     yield* control.use("record findings", () => staging.flush())
     const recorded = yield* stage("the ledger", FindingsLedger.record(control, controlSchema, {
