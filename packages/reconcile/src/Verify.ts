@@ -218,10 +218,11 @@ const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: 
       yield* delivery.database.use("read the supplier's cross-reference", async (d) => {
         const q = d.dialect.quoteIdentifier
         const sql = `SELECT ${["entity", "legacy_key", "target_key"].map((c) => `CAST(${q(c)} AS ${d.dialect.columnType(Table.text(400))})`).join(", ")} FROM ${d.dialect.qualify(source)}`
-        const batches: Array<ReadonlyArray<Driver.TextRow>> = []
-        for await (const rows of Driver.queryBatches(d, sql, batchSize)) batches.push(rows)
-        return batches
-      }).pipe(Effect.flatMap((batches) => Effect.forEach(batches, (rows) => control.use("copy the cross-reference", (d) => d.transaction((c) => c.writeRows(xref, rows))), { discard: true })))
+        // each batch written as it is read: memory holds one
+        for await (const rows of Driver.queryBatches(d, sql, batchSize)) {
+          await Effect.runPromise(control.use("copy the cross-reference", (c) => c.transaction((t) => t.writeRows(xref, rows))))
+        }
+      })
     }
   })
 
