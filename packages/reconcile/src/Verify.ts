@@ -233,20 +233,21 @@ const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: 
 const referencesIn = async (
   d: Driver.Driver,
   table: Table.Table,
-  runId: string,
-  options: { readonly targetSchema: string; readonly controlSchema: string },
+  options: { readonly schema: string; readonly targetSchema: string },
   entity?: string
 ): Promise<ReadonlyArray<string>> => {
   const q = d.dialect.quoteIdentifier
   const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
-  const xref = d.dialect.qualify(ControlSchema.tables(options.controlSchema).xref)
+  // the run's xref as the delivery schema holds it (`legacy_row`), indexed by key and counted: the xref itself has no
+  // index by target key, and a plan for a run id it cannot see would scan it for every row
+  const rows = `${q(options.schema)}.${q("legacy_row")}`
   const found: Array<string> = []
   for (const c of table.columns) {
     if (c.name === table.primaryKey[0] || c.type._tag !== "text") continue
     const [row] = await d.queryText(
       `SELECT EXISTS (SELECT 1 FROM ${expected} WHERE ${q(c.name)} IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM ${expected} e WHERE e.${q(c.name)} IS NOT NULL ` +
-        `AND NOT EXISTS (SELECT 1 FROM ${xref} x WHERE x.run_id = $1 AND x.target_key = e.${q(c.name)}${entity === undefined ? "" : " AND x.entity = $2"}))`,
-      entity === undefined ? [runId] : [runId, entity]
+        `AND NOT EXISTS (SELECT 1 FROM ${rows} l WHERE l.target_key = e.${q(c.name)}${entity === undefined ? "" : " AND l.entity = $1"}))`,
+      entity === undefined ? [] : [entity]
     )
     if (row?.[0] === "t" || row?.[0] === "true") found.push(c.name)
   }
@@ -374,7 +375,7 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
     )
     await d.query(`CREATE INDEX ON ${s("translation")} (expected_key)`)
     await analyse("translation")
-    const referencesOf = (table: Table.Table, entity?: string) => referencesIn(d, table, runId, options, entity)
+    const referencesOf = (table: Table.Table, entity?: string) => referencesIn(d, table, options, entity)
     /**
      * The value pairs of a row's columns, each with whether they differ: the expected row `e` against the supplier's
      * `r`, a reference compared as the supplier's key of the row it refers to (`t<i>` the translation of the i-th).
@@ -509,7 +510,7 @@ const mapDelivery = (
     for (const step of pipeline.steps) {
       for (const table of step.targets.slice(1)) {
         if (table.primaryKey.length !== 1) continue
-        const [parent] = await referencesIn(d, table, runId, options, step.entity)
+        const [parent] = await referencesIn(d, table, options, step.entity)
         if (parent === undefined) continue
         const pk = q(table.primaryKey[0]!)
         await d.query(
@@ -528,7 +529,7 @@ const mapDelivery = (
       for (const table of step.targets) {
         if (copied.has(table.name) || table.primaryKey.length !== 1) continue
         copied.add(table.name)
-        const keys = [table.primaryKey[0]!, ...(await referencesIn(d, table, runId, options))]
+        const keys = [table.primaryKey[0]!, ...(await referencesIn(d, table, options))]
         const copy = copyOf(table, mapped)
         await d.query(d.dialect.createTable(copy))
         const values = table.columns.map((c) => {
