@@ -20,7 +20,7 @@
  * own load; and the pipeline's headline figures, reconciled from the legacy rows to the delivery under those keys.
  */
 import { Databases, Money, Rehearsal, Source, type Pipeline } from "@handover/core"
-import { ControlSchema, type Database, Driver, Names, Table } from "@handover/sql"
+import { ControlSchema, type Database, Driver, Names, Table, TableShape } from "@handover/sql"
 import { parse } from "csv-parse"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -140,24 +140,30 @@ const readCsv = async function*(file: string, batch: number): AsyncGenerator<Rea
  * The cross-reference looked at before anything else is done: a file's header names its three columns, a table
  * exists in the supplier's database with them.
  */
-const checkXref = (delivery: Delivery) =>
-  delivery.xref._tag === "File"
-    ? Effect.tryPromise({
+const checkXref = (delivery: Delivery) => {
+  const source = delivery.xref
+  if (source._tag === "File") {
+    return Effect.tryPromise({
       try: async () => {
-        for await (const _ of readCsv(delivery.xref._tag === "File" ? delivery.xref.path : "", 1)) break
+        for await (const _ of readCsv(source.path, 1)) break
       },
-      catch: (cause) => cause instanceof VerifyError ? cause : new VerifyError({ message: `the cross-reference ${delivery.xref._tag === "File" ? delivery.xref.path : ""}: ${cause instanceof Error ? cause.message : String(cause)}` })
+      catch: csvFailure(source.path)
     })
-    : Effect.gen(function*() {
-      const source = delivery.xref as Extract<XrefSource, { _tag: "Table" }>
-      const columns = yield* delivery.database.use("look at the supplier's cross-reference", async (d) => {
-        const statement = Names.catalogue(d.dialect.name).columns(source.schema, source.name)
-        return (await d.queryText(statement.sql, statement.params)).map((r) => String(r[0]))
-      })
-      const lacking = ["entity", "legacy_key", "target_key"].filter((c) => !columns.includes(c))
-      if (columns.length === 0) return yield* new VerifyError({ message: `the cross-reference ${source.schema === undefined ? "" : `${source.schema}.`}${source.name} is no table of ${delivery.database.display}` })
-      if (lacking.length > 0) return yield* new VerifyError({ message: `the cross-reference ${source.name} has no ${lacking.join(", ")} column` })
+  }
+  return Effect.gen(function*() {
+    const columns = yield* delivery.database.use("look at the supplier's cross-reference", async (d) => {
+      const statement = Names.catalogue(d.dialect.name).columns(source.schema, source.name)
+      return (await d.queryText(statement.sql, statement.params)).map((r) => String(r[0]))
     })
+    const lacking = ["entity", "legacy_key", "target_key"].filter((c) => !columns.includes(c))
+    if (columns.length === 0) return yield* new VerifyError({ message: `the cross-reference ${TableShape.nameOf(source)} is no table of ${delivery.database.display}` })
+    if (lacking.length > 0) return yield* new VerifyError({ message: `the cross-reference ${source.name} has no ${lacking.join(", ")} column` })
+  })
+}
+
+/** A failure reading a cross-reference file, as the one-line error that names the file. */
+const csvFailure = (file: string) => (cause: unknown): VerifyError =>
+  cause instanceof VerifyError ? cause : new VerifyError({ message: `the cross-reference ${file}: ${cause instanceof Error ? cause.message : String(cause)}` })
 
 /**
  * Copies the delivery's tables and cross-reference into the control database, a batch at a time (COPY where the
@@ -211,7 +217,7 @@ const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: 
         try: async () => {
           for await (const rows of readCsv(file, batchSize)) await Effect.runPromise(control.use("copy the cross-reference", (d) => d.transaction((c) => c.writeRows(xref, rows))))
         },
-        catch: (cause) => cause instanceof VerifyError ? cause : new VerifyError({ message: `the cross-reference ${file}: ${cause instanceof Error ? cause.message : String(cause)}` })
+        catch: csvFailure(file)
       })
     } else {
       const source = delivery.xref
