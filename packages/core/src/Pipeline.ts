@@ -163,6 +163,15 @@ export interface EntityStep<L = any> {
   readonly targets: ReadonlyArray<Table.Table>
 }
 
+/** Each table the pipeline's steps write, once, with the entity of the first step that writes it, in step order. */
+export const writtenTables = (pipeline: Pick<Pipeline, "steps">): ReadonlyArray<{ readonly table: Table.Table; readonly entity: string }> => {
+  const seen = new Map<string, { readonly table: Table.Table; readonly entity: string }>()
+  for (const step of pipeline.steps) {
+    for (const table of step.targets) if (!seen.has(table.name)) seen.set(table.name, { table, entity: step.entity })
+  }
+  return [...seen.values()]
+}
+
 /** Declares a step, inferring the legacy row type from its Schema. */
 export const step = <L>(definition: EntityStep<L>): EntityStep<L> => {
   const ids = new Set<string>()

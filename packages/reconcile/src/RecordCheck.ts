@@ -4,7 +4,7 @@
  * and is not, a target row no legacy row accounts for, and every differing field is a finding naming the legacy key,
  * the target key, the field, both values and the step's rules.
  */
-import { Databases, Decode, Ledger, Rehearsal, Source, type Pipeline } from "@handover/core"
+import { Databases, Decode, Ledger, Pipeline, Rehearsal, Source } from "@handover/core"
 import { ControlSchema, Driver, type Database, Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -347,13 +347,9 @@ export const run = (pipeline: Pipeline.Pipeline, options: Options, emit: Finding
         for (const statement of d.dialect.analyze(ControlSchema.tables(controlSchema).expectedKey)) await d.query(statement)
       })
     }
-    // each target table once, under the first entity that writes it
-    const tables = new Map<string, { readonly table: Table.Table; readonly entity: string }>()
-    for (const step of pipeline.steps) {
-      for (const table of step.targets) if (!tables.has(table.name)) tables.set(table.name, { table, entity: step.entity })
-    }
     const mainTables = new Set(pipeline.steps.map((s) => s.targets[0]!.name))
-    for (const { table, entity } of tables.values()) {
+    // each target table once, under the first entity that writes it
+    for (const { table, entity } of Pipeline.writtenTables(pipeline)) {
       if (table.primaryKey.length !== 1) continue
       yield* extraRows(Table.inSchema(table, options.targetSchema), controlSchema, options.runId, entity, mainTables.has(table.name), emit)
     }

@@ -19,7 +19,7 @@
  * the pipeline's business rules, over the delivery put under the mapping's keys, less what they find in the mapping's
  * own load; and the pipeline's headline figures, reconciled from the legacy rows to the delivery under those keys.
  */
-import { Databases, Money, Rehearsal, Source, type Pipeline } from "@handover/core"
+import { Databases, Money, Pipeline, Rehearsal, Source } from "@handover/core"
 import { ControlSchema, type Database, Driver, Names, Table, TableShape } from "@handover/sql"
 import { parse } from "csv-parse"
 import * as Effect from "effect/Effect"
@@ -171,7 +171,7 @@ const csvFailure = (file: string) => (cause: unknown): VerifyError =>
  */
 const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: Database.Database, schema: string, batchSize: number) =>
   Effect.gen(function*() {
-    const tables = mainTables(pipeline).concat(pipeline.steps.flatMap((s) => s.targets.slice(1)).filter((t, i, all) => all.findIndex((o) => o.name === t.name) === i))
+    const tables = Pipeline.writtenTables(pipeline).map((w) => w.table)
     yield* control.use("make the delivery's schema", async (d) => {
       for (const statement of d.dialect.dropSchema(schema)) await d.query(statement)
       await d.query(d.dialect.createSchema(schema))
@@ -460,10 +460,8 @@ const compare = (pipeline: Pipeline.Pipeline, control: Database.Database, runId:
       }
     }
     // the rows of every table, and the totals of its money columns, to the penny
-    const written = new Map<string, string>()
-    for (const step of steps) for (const table of step.all) if (table.primaryKey.length === 1 && !written.has(table.name)) written.set(table.name, step.entity)
-    for (const [name, entity] of written) {
-      const table = steps.flatMap((st) => st.all).find((t) => t.name === name)!
+    for (const { table, entity } of Pipeline.writtenTables(pipeline).filter((w) => w.table.primaryKey.length === 1)) {
+      const name = table.name
       const expected = d.dialect.qualify(Table.inSchema(table, options.targetSchema))
       const money = table.columns.filter((c) => c.type._tag === "decimal" && c.type.scale === 2 && c.type.precision >= 13)
       const totals = (from: string) => `SELECT COUNT(*)${money.map((c) => `, COALESCE(SUM(${q(c.name)}), 0)`).join("")} FROM ${from}`
@@ -531,24 +529,22 @@ const mapDelivery = (
     await d.query(`CREATE INDEX ON ${s("untranslation")} (supplier_key)`)
     await d.query(`ANALYZE ${s("untranslation")}`)
     const copied = new Set<string>()
-    for (const step of pipeline.steps) {
-      for (const table of step.targets) {
-        if (copied.has(table.name) || table.primaryKey.length !== 1) continue
-        copied.add(table.name)
-        const keys = [table.primaryKey[0]!, ...(await referencesIn(d, table, options))]
-        const copy = copyOf(table, mapped)
-        await d.query(d.dialect.createTable(copy))
-        const values = table.columns.map((c) => {
-          const i = keys.indexOf(c.name)
-          return i < 0 ? `r.${q(c.name)}` : `COALESCE(u${i}.expected_key, r.${q(c.name)})`
-        })
-        await d.query(
-          `INSERT INTO ${m(table.name)} (${table.columns.map((c) => q(c.name)).join(", ")}) SELECT ${values.join(", ")} FROM ${s(table.name)} r ` +
-            keys.map((c, i) => `LEFT JOIN ${s("untranslation")} u${i} ON u${i}.supplier_key = r.${q(c)}`).join(" ")
-        )
-        await d.query(`CREATE INDEX ON ${m(table.name)} (${q(table.primaryKey[0]!)})`)
-        await d.query(`ANALYZE ${m(table.name)}`)
-      }
+    for (const { table } of Pipeline.writtenTables(pipeline)) {
+      if (table.primaryKey.length !== 1) continue
+      copied.add(table.name)
+      const keys = [table.primaryKey[0]!, ...(await referencesIn(d, table, options))]
+      const copy = copyOf(table, mapped)
+      await d.query(d.dialect.createTable(copy))
+      const values = table.columns.map((c) => {
+        const i = keys.indexOf(c.name)
+        return i < 0 ? `r.${q(c.name)}` : `COALESCE(u${i}.expected_key, r.${q(c.name)})`
+      })
+      await d.query(
+        `INSERT INTO ${m(table.name)} (${table.columns.map((c) => q(c.name)).join(", ")}) SELECT ${values.join(", ")} FROM ${s(table.name)} r ` +
+          keys.map((c, i) => `LEFT JOIN ${s("untranslation")} u${i} ON u${i}.supplier_key = r.${q(c)}`).join(" ")
+      )
+      await d.query(`CREATE INDEX ON ${m(table.name)} (${q(table.primaryKey[0]!)})`)
+      await d.query(`ANALYZE ${m(table.name)}`)
     }
     // the reference data, as the mapping loads it
     for (const table of pipeline.targetTables) {
