@@ -13,6 +13,7 @@ import { Database } from "@handover/sql"
 import { SwiftPipeline } from "@handover/swift-to-ias"
 import { TestDatabase } from "@handover/testkit"
 import * as Effect from "effect/Effect"
+import ExcelJS from "exceljs"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
@@ -29,7 +30,7 @@ it.effect("verifies through a role that can only read, and writes nothing to the
       Effect.provideService(Databases.LegacyDatabase, db),
       Effect.provideService(Databases.TargetDatabase, db)
     )
-    const delivery = yield* SupplierDelivery.deliver(db, { runId: load.runId, targetSchema: "ias", supplierSchema: "supplier", seed: 3, faults: { xref_unknown_entity: 1, people_merged: 1 } })
+    const delivery = yield* SupplierDelivery.deliver(db, { runId: load.runId, targetSchema: "ias", supplierSchema: "supplier", seed: 3, faults: { xref_unknown_entity: 1, people_merged: 1, money_rounded: 1 } })
     // the cross-reference as a supplier sends it: a CSV file
     const xrefFile = path.join(folder, "xref.csv")
     const xref = yield* db.use("read the cross-reference", (d) => d.queryText(`SELECT entity, legacy_key, target_key FROM supplier.supplier_xref ORDER BY 1, 2, 3`))
@@ -64,6 +65,18 @@ it.effect("verifies through a role that can only read, and writes nothing to the
     }
     assert.isTrue(findings.some((f) => f.check === Verify.checks.xref && f.entity === "care episode"))
     assert.strictEqual(yield* db.use("fingerprint the supplier's people again", fingerprint), before)
+    // the workbook's sheet for the supplier holds what is the supplier's to correct: the cross-reference's faults,
+    // the merge, and the headline figure of the invoices their rounding moved, to the penny
+    const workbook = new ExcelJS.Workbook()
+    yield* Effect.promise(() => workbook.xlsx.readFile(path.join(folder, ".handover", "reports", "report.xlsx")))
+    const sheet = workbook.getWorksheet("Issues for the supplier")
+    assert.isDefined(sheet)
+    const header = (sheet!.getRow(1).values as Array<unknown>).map((v) => String(v ?? ""))
+    const checks = new Set<string>()
+    sheet!.eachRow((row, n) => void (n > 1 && checks.add(row.getCell(header.indexOf("check")).text)))
+    for (const check of [Verify.checks.xref, Verify.checks.merge, Verify.checks.figure("figure.debtor-invoices")]) {
+      assert.isTrue(checks.has(check), `${check} on the supplier's sheet: ${[...checks].join(", ")}`)
+    }
 
     // a cross-reference without its columns: refused before the mapping runs, in one line
     const badXref = path.join(folder, "bad.csv")

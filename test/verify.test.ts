@@ -116,7 +116,7 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
         // a business rule broken in the supplier's load (and not in the mapping's) is a consequence of a fault, found at
         // the rows the rule names, which may be rows related to the fault's (a receipt of an invoice whose amount was
         // rounded): counted apart, not attributed row by row
-        const figureIds = new Set(HeadlineFigures.all.map((f) => f.id))
+        const figureIds = new Set(HeadlineFigures.all.map((f) => Verify.checks.figure(f.id)))
         const apart = (f: { readonly check: string }) => f.check.startsWith("verify.rule.") || figureIds.has(f.check)
         const rules = findings.filter(apart)
         const uncaused = findings.filter((f) => !apart(f)).filter((f) =>
@@ -129,7 +129,7 @@ for (const dialect of TestDatabase.dialects().filter((d) => d !== "mssql")) {
         assert.isTrue(findings.some((f) => f.check === Verify.checks.counts && f.field === "las_review"), "the reviews not loaded, counted")
         // and the headline figure of the invoices, to the penny, names the rows of the invoices rounded
         const rounded = delivery.faults.filter((f) => f.kind === "money_rounded").map((f) => f.legacyKey!)
-        const invoices = findings.filter((f) => f.check === "figure.debtor-invoices" && f.field === "amount by all: all")
+        const invoices = findings.filter((f) => f.check === Verify.checks.figure("figure.debtor-invoices") && f.field === "amount by all: all")
         assert.strictEqual(invoices.length, 1, "the invoices' total")
         for (const key of rounded) assert.include(invoices[0]!.message, `${key} →`, `invoice ${key} among the rows of the variance`)
         if (process.env.HANDOVER_VERIFY_CLIENTS !== undefined) {

@@ -79,6 +79,8 @@ export const checks = {
   counts: "verify.counts",
   money: "verify.money",
   rule: (check: string) => `verify.${check}`,
+  /** A headline figure reconciled from the legacy rows to the delivery: its lines and findings under this id. */
+  figure: (figure: string) => `verify.${figure}`,
   record: (table: string) => `verify.record.${table}`
 } as const
 
@@ -664,7 +666,7 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
       const sides = { schema, controlSchema, targetSchema: options.targetSchema, legacySchema: options.legacySchema, parameters: options.parameters ?? {} }
       yield* stage("the rules", rulesOverDelivery(rules, legacy, control, mapped.runId, sides, staging.emit))
       yield* stage("the figures", Effect.forEach(figures, (figure) =>
-        control.use(`figure ${figure.id} over the delivery`, (d) => Figure.reconcile(contextOf(legacy, d, mapped.runId, sides, mappedSchemaOf(schema)), figure, staging.emit)), {
+        control.use(`figure ${figure.id} over the delivery`, (d) => Figure.reconcile(contextOf(legacy, d, mapped.runId, sides, mappedSchemaOf(schema)), { ...figure, id: checks.figure(figure.id) }, staging.emit)), {
         discard: true
       }))
     }
