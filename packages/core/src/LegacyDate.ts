@@ -133,7 +133,7 @@ const missingDate: Parsed = Object.freeze({ _tag: "Missing" })
 
 /** Texts read so far, by cut-over date: at most a few cut-over dates, each with at most `readingsKept` texts. */
 const readings = new Map<string, Map<string, Parsed>>()
-const readingsKept = 16_384
+const readingsKept = 65_536
 
 const read = (text: string, today: string, thisYear: number): Parsed => {
   const t = text.trim().replace(/\s+/g, " ")

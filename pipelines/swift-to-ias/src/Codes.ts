@@ -13,6 +13,16 @@ export interface Mapped {
   readonly deliberate: string | undefined
 }
 
+const noFlags: ReadonlyArray<Pipeline.Flag> = Object.freeze([])
+const blank: Mapped = Object.freeze({ code: null, flags: noFlags, unmapped: undefined, deliberate: undefined })
+
+/**
+ * What the shipped code maps alone give a legacy value, the value mapped or blank, kept by code system and text: the
+ * same few values come on every row. A value they do not map is not kept (a data owner's map decides it).
+ */
+const known = new Map<string, Map<string, Mapped>>()
+const knownPerSystem = 10_000
+
 /**
  * Maps a legacy code. An empty code stays empty unless the code system maps the empty value itself (ethnicity maps
  * it to "not known"). A value the code maps do not know, or leave unmapped on purpose, is mapped as a data owner
@@ -28,9 +38,16 @@ export const map = (
   rule: Pipeline.MappingRule
 ): Mapped => {
   const text = value ?? ""
+  let ofSystem = known.get(codeSystem)
+  if (ofSystem === undefined) known.set(codeSystem, ofSystem = new Map())
+  const kept = ofSystem.get(text)
+  if (kept !== undefined) return kept
   const result = CodeMaps.lookup(codeSystem, text)
-  if (result._tag === "Mapped") return { code: result.code, flags: [], unmapped: undefined, deliberate: undefined }
-  if (text.trim() === "") return { code: null, flags: [], unmapped: undefined, deliberate: undefined }
+  if (result._tag === "Mapped" || text.trim() === "") {
+    const plain = result._tag === "Mapped" ? Object.freeze({ code: result.code, flags: noFlags, unmapped: undefined, deliberate: undefined }) : blank
+    if (ofSystem.size < knownPerSystem) ofSystem.set(text, plain)
+    return plain
+  }
   // a value the code maps do not know or leave unmapped, mapped by a data owner
   const council = context.councilCode?.(codeSystem, text)
   if (council !== undefined) return { code: council, flags: [], unmapped: undefined, deliberate: undefined }

@@ -4,6 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { LegacyDate, Money, Pipeline } from "@handover/core"
+import fc from "fast-check"
 import * as Clean from "../src/Clean.ts"
 
 const rule: Pipeline.MappingRule = { id: "test.clean", description: "the cleaning under test" }
@@ -168,5 +169,28 @@ describe("Clean.all", () => {
   it("quarantines a row with the first bad value's reason, saying which value it was", () => {
     const result = Clean.all(Clean.amount("1", "a"), Clean.amount("TBC", "b"), Clean.amount("12,50", "c"))
     assert.deepStrictEqual(result, { _tag: "Bad", reason: `b: ${Money.amountReasons.notAnAmount}`, index: 1 })
+  })
+})
+
+describe("Clean ages", () => {
+  /** Whole years between two ISO dates as birthdays count them: the year's difference, less one before the birthday. */
+  const age = (dob: string, today: string) => {
+    const [by, bm, bd] = dob.split("-").map(Number) as [number, number, number]
+    const [ty, tm, td] = today.split("-").map(Number) as [number, number, number]
+    return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0)
+  }
+  const isoDate = fc.date({ min: new Date("1800-01-01T00:00:00Z"), max: new Date("2100-12-31T00:00:00Z"), noInvalidDate: true })
+    .map((d) => d.toISOString().slice(0, 10))
+
+  it("a person is so many years old or more exactly when their birthdays say so, 29 February included", () => {
+    fc.assert(
+      fc.property(isoDate, isoDate, fc.integer({ min: 0, max: 200 }), (dob, today, years) => {
+        assert.strictEqual(Clean.isAtLeast(years, dob, today), age(dob, today) >= years, `${dob} on ${today}, ${years}`)
+      }),
+      { numRuns: 2_000 }
+    )
+    assert.isFalse(Clean.isAtLeast(116, "1908-03-01", "2024-02-29"))
+    assert.isTrue(Clean.isAtLeast(116, "1908-02-29", "2024-02-29"))
+    assert.isTrue(Clean.isAtLeast(115, "1909-02-28", "2024-02-29"))
   })
 })

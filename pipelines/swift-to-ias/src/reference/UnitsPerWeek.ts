@@ -6,7 +6,7 @@
  * `cld/rules/cost_frequency_units_per_week_factors.csv`, and a legacy rate basis reaches them through its CLD cost
  * frequency in the code map, so the legacy conversion and the national one cannot disagree.
  *
- * Arithmetic is decimal and exact: the weekly cost is rounded once, half up to the penny (half away from zero for a
+ * Arithmetic is exact, on whole numbers: the weekly cost is rounded once, half up to the penny (half away from zero for a
  * negative rate or number of units; a caller that follows DHSC takes absolute values first and raises a warning).
  */
 import { Decimal as DecimalModule } from "@handover/core"
@@ -95,20 +95,43 @@ export type WeeklyCost =
   | { readonly _tag: "NoUnits"; readonly reason: string }
   | { readonly _tag: "UnknownBasis"; readonly basis: string }
 
-const plannedUnits = (units: string | number | null | undefined): Exact | string => {
+/** A plain decimal as an exact fraction of integers, `12.5` as 125 / 10; `undefined` for anything else. */
+const exactly = (text: string): { readonly numerator: bigint; readonly denominator: bigint } | undefined => {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text)
+  if (m === null) return undefined
+  const decimals = m[3] ?? ""
+  const magnitude = BigInt(m[2]! + decimals)
+  return { numerator: m[1] === "-" ? -magnitude : magnitude, denominator: 10n ** BigInt(decimals.length) }
+}
+
+const plannedUnits = (units: string | number | null | undefined) => {
   if (units === null || units === undefined) return "no planned units per week"
   if (typeof units === "number") {
-    return Number.isFinite(units) ? new Exact(units) : `planned units per week are ${units}`
+    // a number's exact decimal value, written out in full (never in exponent form)
+    return Number.isFinite(units) ? exactly(new Exact(units).toFixed())! : `planned units per week are ${units}`
   }
-  const text = units.trim()
-  if (!/^-?\d+(\.\d+)?$/.test(text)) return `planned units per week are not a number: ${JSON.stringify(units)}`
-  return new Exact(text)
+  return exactly(units.trim()) ?? `planned units per week are not a number: ${JSON.stringify(units)}`
 }
+
+/** `numerator / denominator` rounded half up to a whole number (half away from zero below zero). */
+const roundHalfUp = (numerator: bigint, denominator: bigint): bigint => {
+  const negative = (numerator < 0n) !== (denominator < 0n)
+  const n = numerator < 0n ? -numerator : numerator
+  const d = denominator < 0n ? -denominator : denominator
+  const whole = n / d
+  const rounded = 2n * (n - whole * d) >= d ? whole + 1n : whole
+  return negative ? -rounded : rounded
+}
+
+/** The frequency of each rate basis met so far: a few dozen values come on every line. */
+const frequencies = new Map<string, Frequency | undefined>()
+const frequenciesKept = 1_000
 
 /**
  * The weekly cost in pence of a unit rate in pence charged on a legacy rate basis, with the planned units per week
  * where the basis needs them (hours, days, sessions, nights, journeys): `unit rate × units per week`, rounded half up
- * to the penny. For example 14.5 hours a week at £21.40 an hour is £310.30.
+ * to the penny. For example 14.5 hours a week at £21.40 an hour is £310.30. The arithmetic is on whole numbers: the
+ * rate times the units as a fraction, divided once.
  */
 export const weeklyCostPence = (
   unitRatePence: number,
@@ -116,21 +139,25 @@ export const weeklyCostPence = (
   unitsPerWeek?: string | number | null
 ): WeeklyCost => {
   if (!Number.isSafeInteger(unitRatePence)) throw new Error(`not a whole number of pence: ${unitRatePence}`)
-  const frequency = frequencyOf(basis)
+  let frequency: Frequency | undefined
+  if (frequencies.has(basis)) frequency = frequencies.get(basis)
+  else {
+    frequency = frequencyOf(basis)
+    if (frequencies.size < frequenciesKept) frequencies.set(basis, frequency)
+  }
   if (frequency === undefined) return { _tag: "UnknownBasis", basis }
   if (frequency._tag === "OneOff") return frequency
-  let numerator: Exact
-  let denominator: Exact
+  let units: { readonly numerator: bigint; readonly denominator: bigint }
   if (frequency._tag === "Fixed") {
-    numerator = new Exact(unitRatePence).times(frequency.numerator)
-    denominator = new Exact(frequency.denominator)
+    const numerator = exactly(frequency.numerator)!
+    const denominator = exactly(frequency.denominator)!
+    units = { numerator: numerator.numerator * denominator.denominator, denominator: numerator.denominator * denominator.numerator }
   } else {
-    const units = plannedUnits(unitsPerWeek)
-    if (typeof units === "string") return { _tag: "NoUnits", reason: units }
-    numerator = new Exact(unitRatePence).times(units)
-    denominator = new Exact(1)
+    const planned = plannedUnits(unitsPerWeek)
+    if (typeof planned === "string") return { _tag: "NoUnits", reason: planned }
+    units = planned
   }
-  const pence = numerator.dividedBy(denominator).toDecimalPlaces(0, Exact.ROUND_HALF_UP)
-  if (pence.abs().greaterThan(Number.MAX_SAFE_INTEGER)) throw new Error(`weekly cost out of range: ${pence.toString()}`)
-  return { _tag: "Weekly", pence: pence.toNumber(), units: frequency._tag === "Fixed" ? "frequency" : "planned" }
+  const pence = roundHalfUp(BigInt(unitRatePence) * units.numerator, units.denominator)
+  if (pence > BigInt(Number.MAX_SAFE_INTEGER) || pence < -BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`weekly cost out of range: ${pence}`)
+  return { _tag: "Weekly", pence: Number(pence), units: frequency._tag === "Fixed" ? "frequency" : "planned" }
 }

@@ -38,12 +38,6 @@ export type ClientRow = typeof ClientRow.Type
 
 const columns = Object.keys(ClientRow.fields)
 
-const yearsBetween = (from: string, to: string) => {
-  const [fy, fm, fd] = from.split("-").map(Number) as [number, number, number]
-  const [ty, tm, td] = to.split("-").map(Number) as [number, number, number]
-  return ty - fy - (tm < fm || (tm === fm && td < fd) ? 1 : 0)
-}
-
 const r = Rules.person
 
 export const transform = (row: ClientRow, context: Pipeline.TransformContext): Pipeline.Outcome => {
@@ -76,7 +70,7 @@ export const transform = (row: ClientRow, context: Pipeline.TransformContext): P
   const [born, dod] = dates.values
   let dob = born?.date ?? null
   let dobAccuracy: string = born?.accuracy ?? "unknown"
-  if (dob !== null && yearsBetween(dob, Clean.today(context)) > 115) {
+  if (dob !== null && Clean.isAtLeast(116, dob, Clean.today(context))) {
     flags.push(Pipeline.flag(r.dobAge, "dob_text", "warning", "an age over 115 at cut-over: the date of birth is left empty"))
     dob = null
     dobAccuracy = "unknown"

@@ -113,4 +113,15 @@ describe("UnitsPerWeek", () => {
   ])("fixed frequencies: the exact rational cost rounded half up", (rate, [basis, numerator, denominator]) => {
     assert.strictEqual(BigInt(weekly(rate, basis)), halfUp(BigInt(rate) * numerator, denominator))
   })
+
+  test.prop([fc.integer({ min: -100_000_000, max: 100_000_000 }), fc.bigInt({ min: -(10n ** 7n), max: 10n ** 7n }), fc.integer({ min: 0, max: 6 })])(
+    "planned units of any sign and up to six decimals: the exact rational cost, rounded half away from zero",
+    (rate, scaled, decimals) => {
+      const magnitude = (scaled < 0n ? -scaled : scaled).toString().padStart(decimals + 1, "0")
+      const units = `${scaled < 0n ? "-" : ""}${decimals === 0 ? magnitude : `${magnitude.slice(0, -decimals)}.${magnitude.slice(-decimals)}`}`
+      const product = BigInt(rate) * scaled
+      const rounded = halfUp(product < 0n ? -product : product, 10n ** BigInt(decimals))
+      assert.strictEqual(BigInt(weekly(rate, "HOUR", units)), product < 0n ? -rounded : rounded, units)
+    }
+  )
 })
