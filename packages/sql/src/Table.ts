@@ -102,8 +102,8 @@ const wholeNumber = (value: unknown): bigint | undefined => {
 /**
  * Why a value would not fit its column on any dialect, or `undefined`. A value the database would refuse fails its
  * whole batch, and text it would change (a broken character) is changed silently: both are caught here, before the
- * write, so that the row can be quarantined with the reason instead. Text length counts characters, as PostgreSQL's
- * varchar does.
+ * write, so that the row can be quarantined with the reason instead. Text length counts UTF-16 units, as SQL Server's
+ * nvarchar does (PostgreSQL's varchar counts characters, never more).
  */
 export const valueProblem = (column: Column, value: unknown): string | undefined => {
   if (value === null) return column.nullable ? undefined : "cannot be empty"
@@ -114,10 +114,13 @@ export const valueProblem = (column: Column, value: unknown): string | undefined
       const unstorable = unstorableCharacter(value)
       if (unstorable === "nul") return "cannot hold a NUL character"
       if (unstorable === "half surrogate") return "cannot hold half of a UTF-16 surrogate pair"
-      // a string no longer in UTF-16 units than the limit has no more characters than it either
+      // SQL Server's nvarchar(n) counts UTF-16 units, PostgreSQL's varchar(n) characters: a character beyond the
+      // Basic Multilingual Plane (an emoji) is two units, so the units are the limit that holds on both
       if (type.maxLength !== undefined && value.length > type.maxLength) {
-        const length = [...value].length
-        if (length > type.maxLength) return `holds at most ${type.maxLength} characters; the value has ${length}`
+        const characters = [...value].length
+        return characters > type.maxLength
+          ? `holds at most ${type.maxLength} characters; the value has ${characters}`
+          : `holds at most ${type.maxLength} characters as SQL Server counts them (UTF-16 units); the value has ${characters} characters in ${value.length} units`
       }
       return undefined
     }

@@ -114,7 +114,9 @@ describe.skipIf(url === undefined)("SQL Server (live)", () => {
   it("migrates the control schema, and a second migration does nothing", async () => {
     const database = db!
     const first = await run(ControlSchema.migrate(database, controlSchema))
-    assert.deepStrictEqual(first.map((r) => [r.migrationName, r.status]), [["0001_control_tables", "Success"]])
+    // every migration of the control schema, in order, each once
+    const expected = Object.keys(ControlSchema.migrations(controlSchema, database.dialect)).sort()
+    assert.deepStrictEqual(first.map((r) => [r.migrationName, r.status]), expected.map((name) => [name, "Success"]))
     const second = await run(ControlSchema.migrate(database, controlSchema))
     assert.deepStrictEqual(second, [])
     const tables = await database.driver.queryText(
@@ -122,6 +124,6 @@ describe.skipIf(url === undefined)("SQL Server (live)", () => {
       [controlSchema]
     )
     const names = tables.map((r) => r[0])
-    for (const name of ["entity_step", "exclusion", "quarantine", "run", "xref"]) assert.include(names, name)
+    for (const table of Object.values(ControlSchema.tables(controlSchema))) assert.include(names, table.name)
   })
 })

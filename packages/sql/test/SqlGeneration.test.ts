@@ -6,6 +6,7 @@ import { fc, test } from "@fast-check/vitest"
 import { Kysely, MssqlDialect } from "kysely"
 import * as Tarn from "tarn"
 import * as Tedious from "tedious"
+import * as MssqlHash from "../src/mssql/MssqlHash.ts"
 import * as MssqlSql from "../src/mssql/MssqlSql.ts"
 import * as PostgresSql from "../src/postgres/PostgresSql.ts"
 import { keysetCondition, type KeysetPage } from "../src/SqlDialect.ts"
@@ -334,5 +335,24 @@ describe("Kysely on SQL Server", () => {
     assert.strictEqual(remove.sql, "delete from \"handover\".\"xref\" where \"run_id\" = @1")
     const top = db.selectFrom("we\"ird").selectAll().orderBy("k").top(5).compile()
     assert.strictEqual(top.sql, "select top(5) * from \"we\"\"ird\" order by \"k\"")
+  })
+})
+
+describe("T-SQL canonical row text", () => {
+  it("hands ISNULL a first argument as wide as the NULL marker, for every type (ISNULL gives its first argument's type)", () => {
+    const columns = everyType.columns
+    const text = MssqlHash.canonicalText(columns, (c) => tsql.quoteIdentifier(c))
+    const fields = text.replace(/^CAST\(N'' AS nvarchar\(max\)\) \+ /, "").split(" + N'|' + ")
+    assert.strictEqual(fields.length, columns.length)
+    fields.forEach((field, i) => {
+      const column = columns[i]!
+      // text: REPLACE over nvarchar(max) is nvarchar(max); every other type is cast to it
+      const widened = column.type._tag === "text"
+        ? field.startsWith("ISNULL(REPLACE(REPLACE(CAST(")
+        : field.startsWith("ISNULL(CAST(") && field.endsWith(` AS nvarchar(max)), N'\\N')`)
+      assert.isTrue(widened, `${column.name} (${column.type._tag}): ${field}`)
+    })
+    // the boolean's own CASE is nvarchar(1): bare under ISNULL it would cut the marker to a backslash
+    assert.notInclude(text, "ISNULL(CASE")
   })
 })

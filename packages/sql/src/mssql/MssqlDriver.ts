@@ -6,7 +6,7 @@ import mssql from "mssql"
 import * as Tarn from "tarn"
 import * as Tedious from "tedious"
 import { insertInChunks, type Connection, type Driver, type SqlValue, type TextRow } from "../Driver.ts"
-import type { ColumnType } from "../Table.ts"
+import type { ColumnType, Table } from "../Table.ts"
 import * as MssqlSql from "./MssqlSql.ts"
 
 const dialect = MssqlSql.dialect
@@ -31,21 +31,61 @@ export const bulkType = (type: ColumnType): mssql.ISqlType | (() => mssql.ISqlTy
   }
 }
 
-/** A value in the form tedious's bulk load takes for the column type. */
+/**
+ * A decimal's text rounded to `scale` places as SQL Server rounds text it converts to a decimal: half away from zero.
+ * The result is the whole number of units of the last place, `1.005` at scale 2 is 101.
+ */
+export const scaledDecimal = (text: string, scale: number): bigint => {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text.trim())
+  if (m === null || (m[2] === "" && (m[3] ?? "") === "")) throw new Error(`${JSON.stringify(text)} is not a decimal`)
+  const fraction = m[3] ?? ""
+  const kept = BigInt((m[2] || "0") + fraction.slice(0, scale).padEnd(scale, "0"))
+  const magnitude = fraction.length > scale && fraction.charCodeAt(scale) >= 53 /* "5" */ ? kept + 1n : kept
+  return m[1] === "-" ? -magnitude : magnitude
+}
+
+/**
+ * The most significant digits tedious writes a decimal with exactly: it sends `Math.round(|value| × 10^scale)` in
+ * floating point, which is exact for whole numbers below 10^15 reached from the nearest double.
+ */
+export const bulkDecimalDigits = 15
+
+/**
+ * An instant's text as a JS Date rounded to the millisecond, as SQL Server rounds text it converts to
+ * `datetimeoffset(3)` (a Date would drop the rest of the fraction instead).
+ */
+export const millisecondInstant = (text: string): Date => {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim().replace(" ", "T"))
+  if (m === null) return new Date(text)
+  const fraction = m[2] ?? ""
+  const whole = Date.parse(`${m[1]}.${fraction.slice(0, 3).padEnd(3, "0")}${m[3] ?? "Z"}`)
+  return new Date(fraction.length > 3 && fraction.charCodeAt(3) >= 53 ? whole + 1 : whole)
+}
+
+/**
+ * A value in the form tedious's bulk load takes for the column type, so that a bulk load stores what an INSERT of
+ * the same value stores: decimals rounded half away from zero, whole numbers of any size exact, instants rounded to
+ * the millisecond.
+ */
 export const bulkValue = (type: ColumnType, value: SqlValue): string | number | boolean | Date | null => {
   if (value === null) return null
   switch (type._tag) {
     case "date":
       return new Date(`${String(value)}T00:00:00Z`)
     case "timestamp":
-      return new Date(String(value))
+      return millisecondInstant(String(value))
     case "decimal": {
-      if (type.precision > 15) throw new Error(`decimal(${type.precision}) is too wide for an exact bulk load`)
-      return Number(value)
+      const scaled = scaledDecimal(typeof value === "string" ? value : String(value), type.scale)
+      if (scaled >= 10n ** BigInt(bulkDecimalDigits) || scaled <= -(10n ** BigInt(bulkDecimalDigits))) {
+        throw new Error(`${String(value)} has more digits than a bulk load writes exactly`)
+      }
+      return Number(scaled) / 10 ** type.scale
     }
     case "int":
+      return Number(value)
     case "bigint":
-      return typeof value === "bigint" ? Number(value) : (value as number)
+      // as its digits: tedious reads a text with BigInt, exactly, where a number above 2^53 would have been rounded
+      return BigInt(value as string | number | bigint).toString()
     case "boolean":
       return value === true || value === "t" || value === "true" || value === 1
     case "text":
@@ -53,11 +93,42 @@ export const bulkValue = (type: ColumnType, value: SqlValue): string | number | 
   }
 }
 
+/**
+ * Whether a table's rows can go in by bulk load: its decimals no wider than tedious writes exactly, and its name one
+ * that `mssql`'s bulk load can parse (it cannot take a closing bracket). Other tables take INSERT statements.
+ */
+export const bulkLoadable = (table: Table): boolean =>
+  !table.name.includes("]") && !(table.schema ?? "").includes("]") &&
+  table.columns.every((c) => c.type._tag !== "decimal" || c.type.precision <= bulkDecimalDigits)
+
+/**
+ * What a bulk load does as an INSERT does: constraints checked (and so left trusted), triggers fired, and a NULL
+ * stored as NULL rather than as the column's default.
+ */
+export const bulkOptions = { checkConstraints: true, fireTriggers: true, keepNulls: true } as const satisfies mssql.IBulkOptions
+
 /** Rows below this count go in as INSERT statements: a bulk load has a fixed cost per call. */
 const bulkThreshold = 50
 
+/** An INSERT's parameter of a column type: text as text, for SQL Server to convert exactly as it converts a literal. */
+const insertValue = (type: ColumnType, value: SqlValue): SqlValue =>
+  value === null ? null : type._tag === "bigint" ? BigInt(value as string | number | bigint) : type._tag === "boolean" || type._tag === "int" ? value : String(value)
+
 const bindAll = (request: mssql.Request, params: ReadonlyArray<unknown> | undefined) => {
   params?.forEach((value, i) => request.input(String(i + 1), value))
+  return request
+}
+
+/** Binds each parameter of an INSERT of a table's rows as its column's value (parameters run row by row). */
+const bindRows = (request: mssql.Request, table: Table, params: ReadonlyArray<unknown>) => {
+  const width = table.columns.length
+  params.forEach((value, i) => {
+    const type = table.columns[i % width]!.type
+    const bound = insertValue(type, value as SqlValue)
+    if (type._tag === "bigint") request.input(String(i + 1), mssql.BigInt, bound)
+    else if (typeof bound === "string") request.input(String(i + 1), mssql.NVarChar(mssql.MAX), bound)
+    else request.input(String(i + 1), bound)
+  })
   return request
 }
 
@@ -68,8 +139,8 @@ const connectionOf = (newRequest: () => mssql.Request): Connection => {
     query,
     writeRows: async (table, rows) => {
       if (rows.length === 0) return
-      if (rows.length < bulkThreshold) {
-        return insertInChunks(dialect, query, table, rows, 2000, 1000)
+      if (rows.length < bulkThreshold || !bulkLoadable(table)) {
+        return insertInChunks(dialect, async (sql, params) => (await bindRows(newRequest(), table, params).query(sql)).recordset, table, rows, 2000, 1000)
       }
       const bulk = new mssql.Table(dialect.qualify(table))
       bulk.create = false
@@ -79,7 +150,7 @@ const connectionOf = (newRequest: () => mssql.Request): Connection => {
       for (const row of rows) {
         bulk.rows.add(...row.map((v, i) => bulkValue(table.columns[i]!.type, v)))
       }
-      await newRequest().bulk(bulk)
+      await newRequest().bulk(bulk, bulkOptions)
     }
   }
 }

@@ -57,14 +57,18 @@ export const canonicalValue = (type: ColumnType, ref: string): string => {
 
 const nullField = quoteString("\\N")
 
-/** One field of the canonical text: text escaped (backslash and bar, compared in binary), NULL as `\N`. */
+/**
+ * One field of the canonical text: text escaped (backslash and bar, compared in binary), NULL as `\N`. ISNULL gives
+ * the type of its first argument, so that argument is as wide as the marker (a boolean's `nvarchar(1)` would cut it
+ * to `\`).
+ */
 const field = (column: Column, ref: string): string => {
   const value = canonicalValue(column.type, ref)
   return column.type._tag === "text"
     ? `ISNULL(REPLACE(REPLACE(${value} COLLATE Latin1_General_100_BIN2, ${quoteString("\\")}, ${quoteString("\\\\")}), N'|', ${
       quoteString("\\|")
     }), ${nullField})`
-    : `ISNULL(${value}, ${nullField})`
+    : `ISNULL(CAST(${value} AS nvarchar(max)), ${nullField})`
 }
 
 /**
