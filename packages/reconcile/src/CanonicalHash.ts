@@ -102,7 +102,8 @@ const canonicalTimestamp = (type: Table.ColumnType, text: string): string => {
   const [, ys, mos, ds, hs, mis, ss, fraction = "", z, sign, ohs, oms = "0", oss = "0"] = m
   const [year, month, day, hour, minute, second] = [ys, mos, ds, hs, mis, ss].map(Number) as [number, number, number, number, number, number]
   if (!isDate(year, month, day) || hour > 23 || minute > 59 || second > 59) throw invalid(type, text)
-  if (fraction.length > 6) throw invalid(type, text, "finer than a microsecond")
+  // SQL Server's datetimeoffset and datetime2 print seven digits by default: zeros past the microsecond are no finer
+  if (fraction.length > 6 && !/^0+$/.test(fraction.slice(6))) throw invalid(type, text, "finer than a microsecond")
   const offset = z !== undefined ? 0 : (sign === "-" ? -1 : 1) * (Number(ohs) * 3600 + Number(oms) * 60 + Number(oss))
   const seconds = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
   const days = Math.floor(seconds / 86400)
@@ -110,7 +111,7 @@ const canonicalTimestamp = (type: Table.ColumnType, text: string): string => {
   const [uy, um, ud] = civilFromDays(days)
   if (uy < 1 || uy > 9999) throw invalid(type, text, "outside the years 0001 to 9999 in UTC")
   return `${pad(uy, 4)}-${pad(um)}-${pad(ud)}T${pad(Math.floor(rest / 3600))}:${pad(Math.floor(rest / 60) % 60)}:${pad(rest % 60)}.${
-    fraction.padEnd(6, "0")
+    fraction.slice(0, 6).padEnd(6, "0")
   }`
 }
 

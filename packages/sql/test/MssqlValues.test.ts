@@ -6,6 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { fc, test } from "@fast-check/vitest"
+import mssql from "mssql"
 import * as Tedious from "tedious"
 import * as MssqlDriver from "../src/mssql/MssqlDriver.ts"
 import * as Table from "../src/Table.ts"
@@ -122,4 +123,40 @@ describe("text that fits its column on every dialect", () => {
     assert.isUndefined(Table.valueProblem(column(4), "abcd"))
     assert.isDefined(Table.valueProblem(column(4), "abc😀"))
   })
+})
+
+describe("SQL Server values read back as text, as the Driver contract says", () => {
+  /** A Date as tedious makes one, with the fraction past the millisecond beside it in seconds. */
+  const tediousDate = (iso: string, beyondMillisecond = 0) => {
+    const date = new Date(iso)
+    Object.defineProperty(date, "nanosecondsDelta", { enumerable: false, value: beyondMillisecond / 1e7 })
+    return date
+  }
+
+  it("gives the text a database prints, not JavaScript's own form of a value", () => {
+    const stated: ReadonlyArray<readonly [unknown, MssqlDriver.ResultColumn, string | null]> = [
+      [tediousDate("2024-02-01T00:00:00.000Z"), { type: mssql.Date }, "2024-02-01"],
+      [tediousDate("2024-02-01T09:30:00.123Z", 4567), { type: mssql.DateTimeOffset, scale: 7 }, "2024-02-01T09:30:00.1234567Z"],
+      [tediousDate("2024-02-01T09:30:00.120Z"), { type: mssql.DateTimeOffset, scale: 3 }, "2024-02-01T09:30:00.1200000Z"],
+      [tediousDate("2024-02-01T09:30:00.003Z"), { type: mssql.DateTime }, "2024-02-01T09:30:00.0030000Z"],
+      [12.5, { type: mssql.Decimal, scale: 2 }, "12.50"],
+      [12.3456, { type: mssql.Money, scale: 4 }, "12.3456"],
+      [0.1, { type: mssql.Float }, "0.1"],
+      [true, { type: mssql.Bit }, "t"],
+      [false, { type: mssql.Bit }, "f"],
+      ["9007199254740993", { type: mssql.BigInt }, "9007199254740993"],
+      ["6F9619FF-8B86-D011-B42D-00C04FC964FF", { type: mssql.UniqueIdentifier }, "6f9619ff-8b86-d011-b42d-00c04fc964ff"],
+      ["Ann", { type: mssql.NVarChar }, "Ann"],
+      [null, { type: mssql.Date }, null]
+    ]
+    for (const [value, column, text] of stated) assert.strictEqual(MssqlDriver.textOf(value, column), text, String(value))
+  })
+
+  test.prop([fc.integer({ min: 0, max: 253_402_300_799_999 }), fc.integer({ min: 0, max: 9_999 })])(
+    "an instant keeps every digit of its fraction",
+    (millis, beyond) => {
+      const text = MssqlDriver.textOf(tediousDate(new Date(millis).toISOString(), beyond), { type: mssql.DateTimeOffset, scale: 7 })!
+      assert.strictEqual(text, `${new Date(millis).toISOString().slice(0, 23)}${String(beyond).padStart(4, "0")}Z`)
+    }
+  )
 })

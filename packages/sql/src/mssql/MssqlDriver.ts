@@ -5,7 +5,7 @@ import { Kysely, MssqlDialect } from "kysely"
 import mssql from "mssql"
 import * as Tarn from "tarn"
 import * as Tedious from "tedious"
-import { insertInChunks, type Connection, type Driver, type SqlValue, type TextRow } from "../Driver.ts"
+import { insertInChunks, type Connection, type Driver, type SqlValue } from "../Driver.ts"
 import type { ColumnType, Table } from "../Table.ts"
 import * as MssqlSql from "./MssqlSql.ts"
 
@@ -155,6 +155,45 @@ const connectionOf = (newRequest: () => mssql.Request): Connection => {
   }
 }
 
+/** What `mssql` says of a column of a result: its type (one of `mssql`'s type constructors) and scale. */
+export interface ResultColumn {
+  readonly type?: unknown
+  readonly scale?: number | undefined
+}
+
+const decimalTypes: ReadonlySet<unknown> = new Set([mssql.Decimal, mssql.Numeric])
+const moneyTypes: ReadonlySet<unknown> = new Set([mssql.Money, mssql.SmallMoney])
+
+/**
+ * A value as tedious gives it, back to the text a database prints for it, as the `Driver` contract says `queryText`
+ * returns: a date as `yyyy-mm-dd`; an instant in UTC with all seven digits of its fraction (tedious keeps those past
+ * the millisecond beside the Date); a decimal with its scale's digits (exact up to fifteen significant digits, as
+ * tedious reads decimals into numbers: a column wider than that is converted to text in the SQL); a GUID in lower
+ * case, as PostgreSQL prints it; a bit as `t` or `f`.
+ */
+export const textOf = (value: unknown, column: ResultColumn | undefined): string | null => {
+  if (value === null || value === undefined) return null
+  const type = column?.type
+  if (typeof value === "string") return type === mssql.UniqueIdentifier ? value.toLowerCase() : value
+  if (typeof value === "boolean") return value ? "t" : "f"
+  if (typeof value === "bigint") return value.toString()
+  if (typeof value === "number") {
+    if (moneyTypes.has(type)) return value.toFixed(4)
+    if (decimalTypes.has(type) && column?.scale !== undefined) return value.toFixed(column.scale)
+    return String(value)
+  }
+  if (value instanceof Date) {
+    const iso = value.toISOString()
+    if (type === mssql.Date) return iso.slice(0, 10)
+    const beyondMillisecond = String(Math.round(((value as { nanosecondsDelta?: number }).nanosecondsDelta ?? 0) * 1e7)).padStart(4, "0")
+    if (type === mssql.Time) return `${iso.slice(11, 23)}${beyondMillisecond}`
+    // datetime and datetime2 carry no offset: read as UTC, as the canonical hash reads them
+    return `${iso.slice(0, 23)}${beyondMillisecond}Z`
+  }
+  if (Buffer.isBuffer(value)) return `\\x${value.toString("hex")}`
+  return String(value)
+}
+
 export interface Options {
   readonly server: string
   readonly port: number
@@ -207,7 +246,8 @@ export const make = async (options: Options): Promise<Driver> => {
       const request = bindAll(new mssql.Request(pool), params)
       request.arrayRowMode = true
       const result = await request.query(sql)
-      return (result.recordset ?? []) as unknown as ReadonlyArray<TextRow>
+      const columns = ((result as { readonly columns?: ReadonlyArray<ReadonlyArray<ResultColumn>> }).columns ?? [])[0] ?? []
+      return ((result.recordset ?? []) as unknown as ReadonlyArray<ReadonlyArray<unknown>>).map((row) => row.map((v, i) => textOf(v, columns[i])))
     },
     transaction: async (f) => {
       const transaction = new mssql.Transaction(pool)
