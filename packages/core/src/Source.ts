@@ -3,7 +3,7 @@
  * by keyset pages on every dialect, or by one `COPY ... TO STDOUT` where the dialect is PostgreSQL.
  * Either way it can start after a given key, which is how a rehearsal resumes.
  */
-import { CopyText, type Database, type Driver, type SqlDialect } from "@handover/sql"
+import { CopyText, type Database, type Driver, Names, type SqlDialect } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -24,10 +24,22 @@ export interface ReadOptions {
 /** Positions of the key columns among the read columns. */
 const keyPositions = (options: ReadOptions) => options.key.map((k) => options.columns.indexOf(k))
 
+/** The database's own type of each column of a table, by name, from its catalogue. */
+const databaseTypes = (database: Database.Database, table: SqlDialect.TableRef) =>
+  database.use(`read the catalogue of ${table.name}`, (d) => {
+    const statement = Names.catalogue(d.dialect.name).columns(table.schema, table.name)
+    return d.queryText(statement.sql, statement.params)
+  }).pipe(Effect.map((rows) => Object.fromEntries(rows.map((r) => [String(r[0]), String(r[1])]))))
+
 const keysetBatches = (database: Database.Database, options: ReadOptions) => {
   const positions = keyPositions(options)
+  // read once: each page's text and resume key follow the columns' own types (on SQL Server, see `keysetPage`)
+  return Stream.unwrap(Effect.map(databaseTypes(database, options.table), (types) => pages(database, options, positions, types)))
+}
+
+const pages = (database: Database.Database, options: ReadOptions, positions: ReadonlyArray<number>, types: Readonly<Record<string, string>>) => {
   return Stream.paginate(options.after, (after: ReadonlyArray<string> | undefined) => {
-    const page = database.dialect.keysetPage({ ...options, after, limit: options.batchSize })
+    const page = database.dialect.keysetPage({ ...options, after, limit: options.batchSize, databaseTypes: types })
     return database.use(`read ${options.table.name}`, (d) => d.queryText(page.sql, page.params)).pipe(
       Effect.map((rows) => {
         const last = rows.at(-1)

@@ -37,6 +37,12 @@ export interface KeysetPage {
   /** Read rows whose key sorts after this key (text values, one per key column); none: from the start. */
   readonly after: ReadonlyArray<string> | undefined
   readonly limit: number
+  /**
+   * The database's own type of each column, by name, as its catalogue gives it (`DATA_TYPE`), where known: SQL Server
+   * writes each value as text by it (a float's every digit, a money's four places) and compares a `varchar` key as
+   * `varchar`. PostgreSQL's own text is exact and needs none.
+   */
+  readonly databaseTypes?: Readonly<Record<string, string>> | undefined
 }
 
 export interface SqlDialect {
@@ -89,7 +95,9 @@ export const keysetCondition = (
   quote: (name: string) => string,
   placeholder: (n: number) => string,
   after: ReadonlyArray<string>,
-  firstParam = 1
+  firstParam = 1,
+  /** The value a key column is compared with, from its parameter: the parameter itself unless a dialect converts it. */
+  compared: (column: string, parameter: string) => string = (_, parameter) => parameter
 ): Statement => {
   if (after.length !== key.length) {
     throw new Error(`a resume key needs ${key.length} values, got ${after.length}`)
@@ -100,8 +108,8 @@ export const keysetCondition = (
     return placeholder(firstParam + params.length - 1)
   }
   const disjuncts = key.map((column, i) => {
-    const equalities = key.slice(0, i).map((prefix, j) => `${quote(prefix)} = ${param(after[j]!)}`)
-    return [...equalities, `${quote(column)} > ${param(after[i]!)}`].join(" AND ")
+    const equalities = key.slice(0, i).map((prefix, j) => `${quote(prefix)} = ${compared(prefix, param(after[j]!))}`)
+    return [...equalities, `${quote(column)} > ${compared(column, param(after[i]!))}`].join(" AND ")
   })
   return { sql: disjuncts.length === 1 ? disjuncts[0]! : disjuncts.map((d) => `(${d})`).join(" OR "), params }
 }

@@ -202,8 +202,8 @@ describe("keyset condition", () => {
 describe("T-SQL keyset pages", () => {
   it("reads the first page of a one-column key with TOP and text conversions", () => {
     assert.deepStrictEqual(tsql.keysetPage(page(["client_no"], undefined)), {
-      sql: "SELECT TOP (100) CONVERT(nvarchar(max), [name], 121) AS [name], " +
-        "CONVERT(nvarchar(max), [client_no], 121) AS [client_no] FROM [legacy].[client] " +
+      sql: "SELECT TOP (100) CONVERT(nvarchar(max), [name], 126) AS [name], " +
+        "CONVERT(nvarchar(max), [client_no], 126) AS [client_no] FROM [legacy].[client] " +
         "ORDER BY [legacy].[client].[client_no]",
       params: []
     })
@@ -211,16 +211,16 @@ describe("T-SQL keyset pages", () => {
 
   it("resumes a one-column key after a value", () => {
     assert.deepStrictEqual(tsql.keysetPage(page(["client_no"], ["C'42"], 7)), {
-      sql: "SELECT TOP (7) CONVERT(nvarchar(max), [name], 121) AS [name], " +
-        "CONVERT(nvarchar(max), [client_no], 121) AS [client_no] FROM [legacy].[client] " +
+      sql: "SELECT TOP (7) CONVERT(nvarchar(max), [name], 126) AS [name], " +
+        "CONVERT(nvarchar(max), [client_no], 126) AS [client_no] FROM [legacy].[client] " +
         "WHERE [client_no] > @1 ORDER BY [legacy].[client].[client_no]",
       params: ["C'42"]
     })
   })
 
   it("reads a three-column key from the start and after a key", () => {
-    const columns = "CONVERT(nvarchar(max), [name], 121) AS [name], CONVERT(nvarchar(max), [a], 121) AS [a], " +
-      "CONVERT(nvarchar(max), [b], 121) AS [b], CONVERT(nvarchar(max), [c], 121) AS [c]"
+    const columns = "CONVERT(nvarchar(max), [name], 126) AS [name], CONVERT(nvarchar(max), [a], 126) AS [a], " +
+      "CONVERT(nvarchar(max), [b], 126) AS [b], CONVERT(nvarchar(max), [c], 126) AS [c]"
     const order = "ORDER BY [legacy].[client].[a], [legacy].[client].[b], [legacy].[client].[c]"
     assert.deepStrictEqual(tsql.keysetPage(page(["a", "b", "c"], undefined, 3)), {
       sql: `SELECT TOP (3) ${columns} FROM [legacy].[client] ${order}`,
@@ -232,6 +232,36 @@ describe("T-SQL keyset pages", () => {
         order,
       params: ["1", "1", "x", "1", "x", "2"]
     })
+  })
+
+  it("writes each value by the column's own type, without losing a digit or reading a date by the login's language", () => {
+    // SQL Server's documented conversions: style 0 would give a money two places and a float six digits; style 121's
+    // `yyyy-mm-dd hh:mi:ss` is read back by DATEFORMAT for a datetime, style 126's `yyyy-mm-ddThh:mi:ss` never
+    const stated: ReadonlyArray<readonly [string | undefined, string]> = [
+      ["money", "CONVERT(nvarchar(max), [v], 2)"],
+      ["smallmoney", "CONVERT(nvarchar(max), [v], 2)"],
+      ["float", "CONVERT(nvarchar(max), [v], 3)"],
+      ["real", "CONVERT(nvarchar(max), [v], 3)"],
+      ["datetime", "CONVERT(nvarchar(max), [v], 126)"],
+      ["smalldatetime", "CONVERT(nvarchar(max), [v], 126)"],
+      ["datetime2", "CONVERT(nvarchar(max), [v], 126)"],
+      ["datetimeoffset", "CONVERT(nvarchar(max), [v], 126)"],
+      ["date", "CONVERT(nvarchar(10), [v], 23)"],
+      ["uniqueidentifier", "LOWER(CONVERT(nvarchar(36), [v]))"],
+      ["decimal", "CONVERT(nvarchar(max), [v])"],
+      ["varchar", "CONVERT(nvarchar(max), [v])"],
+      [undefined, "CONVERT(nvarchar(max), [v], 126)"]
+    ]
+    for (const [type, text] of stated) assert.strictEqual(MssqlSql.columnText("[v]", type), text, String(type))
+    const read = tsql.keysetPage({ ...page(["k"], undefined), columns: ["k", "v"], databaseTypes: { k: "int", v: "money" } })
+    assert.include(read.sql, "CONVERT(nvarchar(max), [v], 2) AS [v]")
+  })
+
+  it("compares a varchar resume key as varchar, so that the order and the index are the column's", () => {
+    const read = tsql.keysetPage({ ...page(["a", "b"], ["co-op", "7"]), databaseTypes: { a: "varchar", b: "int" } })
+    assert.include(read.sql, "WHERE ([a] > CAST(@1 AS varchar(8000))) OR ([a] = CAST(@2 AS varchar(8000)) AND [b] > @3)")
+    const unicode = tsql.keysetPage({ ...page(["a"], ["co-op"]), databaseTypes: { a: "nvarchar" } })
+    assert.include(unicode.sql, "WHERE [a] > @1 ")
   })
 
   it("has no TOP for an unlimited read and truncates a fractional limit", () => {

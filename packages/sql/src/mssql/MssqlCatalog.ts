@@ -2,7 +2,7 @@
  * SQL Server's catalogue, asked whether a schema or tables exist. Names are parameters.
  */
 import type { Catalogue } from "../Names.ts"
-import { dialect } from "./MssqlSql.ts"
+import { columnText, dialect } from "./MssqlSql.ts"
 
 const list = (n: number, first: number) => Array.from({ length: n }, (_, i) => `@${first + i}`).join(", ")
 
@@ -32,7 +32,7 @@ export const catalogue: Catalogue = {
   }),
   keyProblems: (table, key) => {
     const columns = key.map(dialect.quoteIdentifier).join(", ")
-    return `SELECT TOP (5) ${key.map((k) => `CONVERT(nvarchar(max), ${dialect.quoteIdentifier(k)}, 121)`).join(", ")} FROM ${dialect.qualify(table)} ` +
+    return `SELECT TOP (5) ${key.map((k) => columnText(dialect.quoteIdentifier(k), undefined)).join(", ")} FROM ${dialect.qualify(table)} ` +
       `GROUP BY ${columns} HAVING COUNT(*) > 1 OR ${key.map((k) => `${dialect.quoteIdentifier(k)} IS NULL`).join(" OR ")}`
   }
 }

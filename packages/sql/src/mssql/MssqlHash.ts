@@ -13,7 +13,7 @@
  */
 import type { Select } from "../SqlDialect.ts"
 import type { Column, ColumnType } from "../Table.ts"
-import { quoteString } from "./MssqlSql.ts"
+import { columnText, quoteString } from "./MssqlSql.ts"
 
 const utf8Collation = "Latin1_General_100_BIN2_UTF8"
 
@@ -86,8 +86,8 @@ export const rowHash = (text: string): string => `LOWER(CONVERT(nvarchar(32), ${
 /** The first 16 hex digits of the md5 as a signed 64-bit integer (big-endian, two's complement). */
 export const rowHash64 = (text: string): string => `CAST(SUBSTRING(${md5(text)}, 1, 8) AS bigint)`
 
-/** The text a source read gives for a column (CONVERT style 121, as the source module reads it). */
-export const rawText = (_type: ColumnType, ref: string): string => `CONVERT(nvarchar(max), ${ref}, 121)`
+/** The text a source read gives for a column of no known database type (as `MssqlSql.columnText` writes it). */
+export const rawText = (_type: ColumnType, ref: string): string => columnText(ref, undefined)
 
 /** The expression keys are ordered and compared by: text by its UTF-8 bytes, every other type by its value. */
 export const orderExpression = (type: ColumnType, ref: string, _binaryCollated: boolean): string =>

@@ -42,10 +42,51 @@ const createTable = (table: Table): string => {
 const placeholder = (n: number) => `@${n}`
 
 /**
- * Text form of a value read from SQL Server: style 121 gives `yyyy-mm-dd hh:mi:ss.mmm` for date-times and is ignored
- * for numbers, so decimals keep every digit.
+ * A column's value as text, by the database's own type of it (the catalogue's `DATA_TYPE`), so that no digit is lost
+ * and no reading depends on the login's language: a float with style 3 (17 digits, lossless), money with style 2 (its
+ * four places; style 0 would round to two), a date as `yyyy-mm-dd`, any other date or time in ISO 8601 with a `T`
+ * (style 126, which every language and DATEFORMAT reads back alike, so a resumed read compares a date-time key
+ * correctly), a GUID in lower case as PostgreSQL prints it, and any other type by its default conversion. A column
+ * of no known type gets style 126, right for date-times and money.
  */
-const asText = (column: string) => `CONVERT(nvarchar(max), ${quoteIdentifier(column)}, 121) AS ${quoteIdentifier(column)}`
+export const columnText = (ref: string, databaseType: string | undefined): string => {
+  switch (databaseType?.toLowerCase()) {
+    case "float":
+    case "real":
+      return `CONVERT(nvarchar(max), ${ref}, 3)`
+    case "money":
+    case "smallmoney":
+      return `CONVERT(nvarchar(max), ${ref}, 2)`
+    case "date":
+      return `CONVERT(nvarchar(10), ${ref}, 23)`
+    case "datetime":
+    case "datetime2":
+    case "smalldatetime":
+    case "datetimeoffset":
+    case "time":
+    case undefined:
+      return `CONVERT(nvarchar(max), ${ref}, 126)`
+    case "uniqueidentifier":
+      return `LOWER(CONVERT(nvarchar(36), ${ref}))`
+    default:
+      return `CONVERT(nvarchar(max), ${ref})`
+  }
+}
+
+/**
+ * A resume key's parameter as its column compares it: a parameter is sent as `nvarchar`, which a `varchar` column
+ * would be converted to for the comparison (under a `SQL_` collation a different order from its `ORDER BY`, and no use
+ * of its index), so it is converted to the column's type instead.
+ */
+export const comparedAs = (parameter: string, databaseType: string | undefined): string => {
+  switch (databaseType?.toLowerCase()) {
+    case "varchar":
+    case "char":
+      return `CAST(${parameter} AS varchar(8000))`
+    default:
+      return parameter
+  }
+}
 
 export const dialect: SqlDialect = {
   name: "mssql",
@@ -58,8 +99,12 @@ export const dialect: SqlDialect = {
     `IF SCHEMA_ID(${quoteString(schema)}) IS NULL EXEC(${quoteString(`CREATE SCHEMA ${quoteIdentifier(schema)}`)})`,
   createTable,
   keysetPage: (page) => {
-    const condition = page.after === undefined ? undefined : keysetCondition(page.key, quoteIdentifier, placeholder, page.after)
+    const typeOf = (column: string) => page.databaseTypes?.[column]
+    const condition = page.after === undefined
+      ? undefined
+      : keysetCondition(page.key, quoteIdentifier, placeholder, page.after, 1, (column, parameter) => comparedAs(parameter, typeOf(column)))
     const top = Number.isFinite(page.limit) ? `TOP (${Math.trunc(page.limit)}) ` : ""
+    const asText = (column: string) => `${columnText(quoteIdentifier(column), typeOf(column))} AS ${quoteIdentifier(column)}`
     return {
       sql: `SELECT ${top}${page.columns.map(asText).join(", ")} FROM ${qualify(page.table)}` +
         (condition === undefined ? "" : ` WHERE ${condition.sql}`) +
