@@ -33,6 +33,12 @@ export interface StepRow {
 
 const num = (value: unknown): number => Number(value ?? 0)
 
+/**
+ * An instant as the text every dialect reads into its timestamp column exactly (ISO 8601 in UTC): a Date parameter
+ * would go to SQL Server as a `datetime`, to the nearest 3 ms or so.
+ */
+const instant = (date: Date): string => date.toISOString()
+
 const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)))
 
 const runFromRow = (r: Record<string, unknown>): RunRow => ({
@@ -148,7 +154,7 @@ export const make = (target: Database.Database, schema: string) => {
               pipeline: run.pipeline,
               config_hash: run.configHash,
               code_version: run.codeVersion,
-              started_at: run.startedAt,
+              started_at: instant(run.startedAt),
               status: "running"
             })
           )
@@ -160,7 +166,7 @@ export const make = (target: Database.Database, schema: string) => {
 
     finishRun: (runId: string, status: RunStatus, message: string | null) =>
       run("finish run", (db) =>
-        db.updateTable("run").set({ status, ended_at: new Date(), message }).where("run_id", "=", runId).execute()),
+        db.updateTable("run").set({ status, ended_at: instant(new Date()), message }).where("run_id", "=", runId).execute()),
 
     beginStep: (runId: string, entity: string, position: number) =>
       run("begin entity step", (db) =>
@@ -176,7 +182,7 @@ export const make = (target: Database.Database, schema: string) => {
           rows_merged: 0,
           rows_quarantined: 0,
           rows_excluded: 0,
-          started_at: new Date()
+          started_at: instant(new Date())
         }).execute()),
 
     /** The checkpoint a batch commits with its rows. */
@@ -196,7 +202,7 @@ export const make = (target: Database.Database, schema: string) => {
 
     finishStep: (runId: string, entity: string) =>
       run("finish entity step", (db) =>
-        db.updateTable("entity_step").set({ status: "done", ended_at: new Date() }).where("run_id", "=", runId)
+        db.updateTable("entity_step").set({ status: "done", ended_at: instant(new Date()) }).where("run_id", "=", runId)
           .where("entity", "=", entity).execute()),
 
     /** Target keys of legacy keys of an entity in this run (loaded or merged). */

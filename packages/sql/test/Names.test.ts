@@ -118,7 +118,7 @@ describe("catalogue lookups", () => {
     )
     assert.strictEqual(
       Names.catalogue("mssql").keyProblems({ schema: "leg]acy", name: "t" }, ["a"]),
-      "SELECT TOP (5) CONVERT(nvarchar(max), [a], 121) FROM [leg]]acy].[t] GROUP BY [a] HAVING COUNT(*) > 1 OR [a] IS NULL"
+      "SELECT TOP (5) CONVERT(nvarchar(max), [a], 126) FROM [leg]]acy].[t] GROUP BY [a] HAVING COUNT(*) > 1 OR [a] IS NULL"
     )
   })
 

@@ -6,6 +6,7 @@ import { fc, test } from "@fast-check/vitest"
 import { Kysely, MssqlDialect } from "kysely"
 import * as Tarn from "tarn"
 import * as Tedious from "tedious"
+import * as ControlSchema from "../src/ControlSchema.ts"
 import * as MssqlHash from "../src/mssql/MssqlHash.ts"
 import * as MssqlSql from "../src/mssql/MssqlSql.ts"
 import * as PostgresSql from "../src/postgres/PostgresSql.ts"
@@ -384,5 +385,35 @@ describe("T-SQL canonical row text", () => {
     })
     // the boolean's own CASE is nvarchar(1): bare under ISNULL it would cut the marker to a backslash
     assert.notInclude(text, "ISNULL(CASE")
+  })
+})
+
+describe("T-SQL keys within SQL Server's limits", () => {
+  it("keys every control table within the index limits: clustered up to 900 bytes, nonclustered up to 1,700", () => {
+    for (const table of Object.values(ControlSchema.tables("handover"))) {
+      const clause = MssqlSql.primaryKeyClause(table)
+      if (table.primaryKey.length === 0) {
+        assert.isUndefined(clause)
+        continue
+      }
+      // nvarchar takes two bytes a character
+      const bytes = table.primaryKey.reduce((n, k) => {
+        const type = table.columns.find((c) => c.name === k)!.type
+        return n + (type._tag === "text" ? 2 * type.maxLength! : type._tag === "bigint" ? 8 : type._tag === "int" ? 4 : 17)
+      }, 0)
+      assert.isAtMost(bytes, MssqlSql.nonclusteredKeyBytes, table.name)
+      assert.strictEqual(clause!.includes("NONCLUSTERED"), bytes > MssqlSql.clusteredKeyBytes, `${table.name}: ${bytes} bytes`)
+    }
+    // the review queue's key (run, entity, two legacy keys) is 1,080 bytes: past a clustered index's 900
+    assert.include(MssqlSql.primaryKeyClause(ControlSchema.tables("handover").reviewItem), "PRIMARY KEY NONCLUSTERED")
+  })
+
+  it("refuses a key SQL Server cannot index, and writes text longer than nvarchar's 4,000 as nvarchar(max)", () => {
+    const unbounded = Table.make({ name: "t", columns: { k: Table.text(), v: Table.int }, primaryKey: ["k"] })
+    assert.throws(() => tsql.createTable(unbounded), /key column k is text of no maximum length/)
+    const wide = Table.make({ name: "t", columns: { a: Table.text(450), b: Table.text(450) }, primaryKey: ["a", "b"] })
+    assert.throws(() => tsql.createTable(wide), /more than the 1700 SQL Server indexes/)
+    assert.strictEqual(tsql.columnType(Table.text(4000)), "nvarchar(4000)")
+    assert.strictEqual(tsql.columnType(Table.text(4001)), "nvarchar(max)")
   })
 })

@@ -11,11 +11,14 @@ export const quoteString = (value: string): string => `N'${value.replaceAll("'",
 const qualify = (table: TableRef): string =>
   table.schema === undefined ? quoteIdentifier(table.name) : `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`
 
+/** The longest `nvarchar(n)`: a longer text is `nvarchar(max)`. */
+const longestNvarchar = 4000
+
 const columnType = (type: ColumnType): string => {
   switch (type._tag) {
     case "text":
       // key and indexed columns need a bounded length on SQL Server
-      return type.maxLength === undefined ? "nvarchar(max)" : `nvarchar(${type.maxLength})`
+      return type.maxLength === undefined || type.maxLength > longestNvarchar ? "nvarchar(max)" : `nvarchar(${type.maxLength})`
     case "int":
       return "int"
     case "bigint":
@@ -31,9 +34,56 @@ const columnType = (type: ColumnType): string => {
   }
 }
 
+/** The most bytes of a column's values in an index key, or `undefined` for a column that cannot be in one. */
+const keyBytes = (type: ColumnType): number | undefined => {
+  switch (type._tag) {
+    case "text":
+      return type.maxLength === undefined || type.maxLength > longestNvarchar ? undefined : 2 * type.maxLength
+    case "int":
+      return 4
+    case "bigint":
+      return 8
+    case "decimal":
+      return 17
+    case "date":
+      return 3
+    case "timestamp":
+      return 10
+    case "boolean":
+      return 1
+  }
+}
+
+/** The widest key a clustered index takes, and the widest a nonclustered one takes (SQL Server 2016 and later). */
+export const clusteredKeyBytes = 900
+export const nonclusteredKeyBytes = 1700
+
+/**
+ * The primary key of a table: clustered (the table stored in key order) where its widest values fit 900 bytes,
+ * nonclustered where they fit 1,700; a key that could be wider, or has a column of unbounded text, is refused here
+ * rather than by the first insert of a long value.
+ */
+export const primaryKeyClause = (table: Table): string | undefined => {
+  if (table.primaryKey.length === 0) return undefined
+  let bytes = 0
+  for (const name of table.primaryKey) {
+    const column = table.columns.find((c) => c.name === name)!
+    const width = keyBytes(column.type)
+    if (width === undefined) {
+      throw new Error(`table ${table.name}: key column ${name} is text of no maximum length (or above ${longestNvarchar}), which SQL Server cannot index`)
+    }
+    bytes += width
+  }
+  if (bytes > nonclusteredKeyBytes) {
+    throw new Error(`table ${table.name}: its key takes up to ${bytes} bytes, more than the ${nonclusteredKeyBytes} SQL Server indexes`)
+  }
+  return `PRIMARY KEY ${bytes > clusteredKeyBytes ? "NONCLUSTERED " : ""}(${table.primaryKey.map(quoteIdentifier).join(", ")})`
+}
+
 const createTable = (table: Table): string => {
   const columns = table.columns.map((c) => `${quoteIdentifier(c.name)} ${columnType(c.type)} ${c.nullable ? "NULL" : "NOT NULL"}`)
-  const pk = table.primaryKey.length > 0 ? [`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(", ")})`] : []
+  const clause = primaryKeyClause(table)
+  const pk = clause === undefined ? [] : [clause]
   // OBJECT_ID parses its argument as a multi-part name: bracketed, so that a dot or bracket in a name is not misread
   const objectName = quoteString(qualify(table))
   return `IF OBJECT_ID(${objectName}, N'U') IS NULL CREATE TABLE ${qualify(table)} (${[...columns, ...pk].join(", ")})`
