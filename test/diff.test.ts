@@ -153,7 +153,12 @@ it.effect("refuses what it cannot compare: one line, exit 2", () =>
       write(url, "l", rows, [
         "CREATE TABLE l.no_key (id integer, name text)",
         "INSERT INTO l.no_key VALUES (1, 'a'), (1, 'b')",
-        "CREATE TABLE l.floats (id integer PRIMARY KEY, weight double precision)"
+        "CREATE TABLE l.floats (id integer PRIMARY KEY, weight double precision)",
+        "CREATE TABLE l.guids (id uuid PRIMARY KEY, name text)",
+        "INSERT INTO l.guids VALUES ('6F9619FF-8B86-D011-B42D-00C04FC964FF', 'a'), ('0e984725-c51c-4bf4-9960-e1c80e27aba0', 'b')",
+        "CREATE TABLE l.guids_copy AS SELECT * FROM l.guids",
+        "ALTER TABLE l.guids_copy ADD PRIMARY KEY (id)",
+        "UPDATE l.guids_copy SET name = 'c' WHERE name = 'b'"
       ]))
     const refused = async (args: ReadonlyArray<string>, says: RegExp) => {
       const done = await handover(["diff", "--left", url, "--right", url, ...args], folder)
@@ -174,5 +179,11 @@ it.effect("refuses what it cannot compare: one line, exit 2", () =>
       const same = await handover(["diff", "--left", url, "--right", url, "--table", "l.floats", "--columns", "id"], folder)
       assert.strictEqual(same.code, 0, same.stderr)
       assert.match(same.stdout, /0 only on the left, 0 only on the right, 0 changed/)
+      // a GUID key: compared as text in lower case, the row changed found by it
+      const guids = await handover(["diff", "--left", url, "--right", url, "--table", "l.guids", "--right-table", "l.guids_copy", "--json"], folder)
+      assert.strictEqual(guids.code, 1, guids.stderr)
+      const changed = parse(guids.stdout)
+      assert.strictEqual(changed.length, 1, guids.stdout)
+      assert.include(JSON.stringify(changed[0]), "0e984725-c51c-4bf4-9960-e1c80e27aba0")
     })
   }), { timeout: 300_000 })

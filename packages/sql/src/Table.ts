@@ -5,7 +5,12 @@
 
 /** Logical column types, mapped to a physical type by each dialect. */
 export type ColumnType =
-  | { readonly _tag: "text"; readonly maxLength?: number }
+  | {
+    readonly _tag: "text"
+    readonly maxLength?: number
+    /** A GUID the database holds in a type of its own (SQL Server prints it in upper case, PostgreSQL in lower). */
+    readonly guid?: boolean
+  }
   | { readonly _tag: "int" }
   | { readonly _tag: "bigint" }
   | { readonly _tag: "decimal"; readonly precision: number; readonly scale: number }

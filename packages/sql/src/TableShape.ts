@@ -39,6 +39,10 @@ export const logicalType = (dataType: string, maxLength: string | null, precisio
     case "char":
     case "nchar":
       return length === undefined || length <= 0 ? { _tag: "text" } : { _tag: "text", maxLength: length }
+    // compared as text in lower case, the form PostgreSQL prints
+    case "uuid":
+    case "uniqueidentifier":
+      return { _tag: "text", maxLength: 36, guid: true }
     case "integer":
     case "int":
     case "smallint":

@@ -12,6 +12,7 @@ import * as MssqlSql from "../src/mssql/MssqlSql.ts"
 import * as PostgresSql from "../src/postgres/PostgresSql.ts"
 import { keysetCondition, type KeysetPage } from "../src/SqlDialect.ts"
 import * as Table from "../src/Table.ts"
+import * as TableShape from "../src/TableShape.ts"
 import { everyTypeTable } from "./support.ts"
 
 const tsql = MssqlSql.dialect
@@ -415,5 +416,18 @@ describe("T-SQL keys within SQL Server's limits", () => {
     assert.throws(() => tsql.createTable(wide), /more than the 1700 SQL Server indexes/)
     assert.strictEqual(tsql.columnType(Table.text(4000)), "nvarchar(4000)")
     assert.strictEqual(tsql.columnType(Table.text(4001)), "nvarchar(max)")
+  })
+})
+
+describe("GUIDs in the canonical form", () => {
+  it("reads a GUID column as text and writes it in lower case on SQL Server, as PostgreSQL prints it", () => {
+    for (const name of ["uniqueidentifier", "uuid"]) {
+      assert.deepStrictEqual(TableShape.logicalType(name, null, null, null), { _tag: "text", maxLength: 36, guid: true })
+    }
+    const guid = TableShape.logicalType("uniqueidentifier", null, null, null)!
+    assert.strictEqual(MssqlHash.canonicalValue(guid, "[id]"), "LOWER(CAST([id] AS nvarchar(36)))")
+    // keys are ordered and compared in the same lower case as the literals of their canonical values
+    assert.include(MssqlHash.orderExpression(guid, "[id]", false), "LOWER(CAST([id] AS nvarchar(36)))")
+    assert.strictEqual(MssqlHash.canonicalValue(Table.text(36), "[id]"), "CAST([id] AS nvarchar(max))")
   })
 })

@@ -38,8 +38,9 @@ const decimalText = (ref: string, scale: number): string => {
 export const canonicalValue = (type: ColumnType, ref: string): string => {
   switch (type._tag) {
     case "text":
-      // varchar columns are converted from their code page here, so that every text is Unicode
-      return `CAST(${ref} AS nvarchar(max))`
+      // varchar columns are converted from their code page here, so that every text is Unicode; a GUID is written
+      // in lower case, as PostgreSQL writes it
+      return type.guid === true ? `LOWER(CAST(${ref} AS nvarchar(36)))` : `CAST(${ref} AS nvarchar(max))`
     case "int":
     case "bigint":
       return `CONVERT(nvarchar(20), CAST(${ref} AS bigint))`
@@ -91,7 +92,7 @@ export const rawText = (_type: ColumnType, ref: string): string => columnText(re
 
 /** The expression keys are ordered and compared by: text by its UTF-8 bytes, every other type by its value. */
 export const orderExpression = (type: ColumnType, ref: string, _binaryCollated: boolean): string =>
-  type._tag === "text" ? `CAST(${utf8(`CAST(${ref} AS nvarchar(max))`)} AS varbinary(max))` : ref
+  type._tag === "text" ? `CAST(${utf8(canonicalValue(type, ref))} AS varbinary(max))` : ref
 
 const checked = (value: string, pattern: RegExp, type: string): string => {
   if (!pattern.test(value)) throw new Error(`${JSON.stringify(value)} is not a canonical ${type} value`)

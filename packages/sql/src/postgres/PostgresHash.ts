@@ -60,7 +60,8 @@ export const rawText = (_type: ColumnType, ref: string): string => ref
  * code point order), unless the column's collation already is byte order, so that an index on it still serves.
  */
 export const orderExpression = (type: ColumnType, ref: string, binaryCollated: boolean): string =>
-  type._tag === "text" && !binaryCollated ? `${ref} COLLATE "C"` : ref
+  // a uuid sorts by its bytes, the order of its text in lower case: by itself, so that its index serves
+  type._tag === "text" && !binaryCollated && type.guid !== true ? `${ref} COLLATE "C"` : ref
 
 /** A canonical key value as a literal that compares with `orderExpression` of its column. */
 export const keyLiteral = (type: ColumnType, value: string): string => {
