@@ -17,11 +17,11 @@
  * Both databases order keys the same way (`CanonicalHash.compareKeys`: text by code point); the merge checks that
  * each side's keys do arrive in that order and fails rather than report differences that are not there.
  */
-import { Arrays, type Database, type Driver, type Table } from "@handover/sql"
+import { Arrays, Database, Driver, type Table } from "@handover/sql"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as CanonicalHash from "./CanonicalHash.ts"
 import * as Finding from "./Finding.ts"
 import * as TableDiffSql from "./TableDiffSql.ts"
@@ -134,6 +134,47 @@ const keyOf = (row: Driver.TextRow, width: number): TableDiffSql.Key => row.slic
  * as soon as a page arrives, in a fiber of the given scope, so that the database works while the pairs are merged.
  */
 const pairReader = (side: Side, t: TableDiffSql.Target, range: TableDiffSql.KeyRange, pageSize: number, scope: Scope.Scope) => {
+  const driver = side.database.driver
+  return TableDiffSql.orderIsSorted(t) && Driver.streams(driver)
+    ? streamedPairReader(side, driver, TableDiffSql.pairsPage(t, range, undefined, Infinity), pageSize, scope)
+    : pagedPairReader(side, t, range, pageSize, scope)
+}
+
+/**
+ * Reads the (key, hash) pairs of one range in one query, streamed a page at a time: for a key order no index serves,
+ * which each keyset page would sort again. Closed with the scope if the merge stops early.
+ */
+const streamedPairReader = (side: Side, driver: Driver.Driver, sql: string, pageSize: number, scope: Scope.Scope) => {
+  const state = { done: false }
+  let pages: AsyncIterator<ReadonlyArray<Pair>> | undefined
+  const next = Effect.gen(function*() {
+    if (pages === undefined) {
+      const opened = Driver.queryBatches(driver, sql, pageSize)[Symbol.asyncIterator]()
+      pages = opened
+      yield* Scope.addFinalizer(scope, Effect.promise(async () => void (await opened.return?.(undefined))))
+    }
+    const iterator = pages
+    const page = yield* Effect.tryPromise({
+      try: () => iterator.next(),
+      catch: (cause) =>
+        new Database.DatabaseError({
+          operation: `read key hashes of ${side.table.name}`,
+          database: side.database.display,
+          message: `reading key hashes of ${side.table.name} from ${side.database.display} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+          cause
+        })
+    })
+    if (page.done === true) {
+      state.done = true
+      return []
+    }
+    return page.value
+  })
+  return { state, next }
+}
+
+/** Reads the pairs of one range in keyset pages, each by the key's index. */
+const pagedPairReader = (side: Side, t: TableDiffSql.Target, range: TableDiffSql.KeyRange, pageSize: number, scope: Scope.Scope) => {
   const width = side.table.primaryKey.length
   const fetch = (after: TableDiffSql.Key | undefined) =>
     side.database.use(`read key hashes of ${side.table.name}`, (d) => d.queryText(TableDiffSql.pairsPage(t, range, after, pageSize)))

@@ -48,6 +48,16 @@ const orderExpressions = (t: Target): ReadonlyArray<string> => {
   return keyColumns(t.table).map((c) => t.sql.orderExpression(c.type, ref(c.name), t.binaryCollated.has(c.name)))
 }
 
+/**
+ * Whether the key order is one no index serves, so that every page of a keyset read would sort the table again: a
+ * text key ordered by its UTF-8 bytes on SQL Server, or under `COLLATE "C"` on PostgreSQL where the column's own
+ * collation is another. Such a range is better read whole, in one streamed query sorted once.
+ */
+export const orderIsSorted = (t: Target): boolean =>
+  keyColumns(t.table).some((c) =>
+    c.type._tag === "text" && (t.dialect.name === "mssql" || (c.type.guid !== true && !t.binaryCollated.has(c.name)))
+  )
+
 const keyValues = (t: Target): ReadonlyArray<string> => {
   const ref = columnRef(t.dialect)
   return keyColumns(t.table).map((c) => t.sql.canonicalValue(c.type, ref(c.name)))
@@ -137,7 +147,7 @@ export const segmentChecksums = (t: Target, starts: ReadonlyArray<Key>, only?: R
   })
 }
 
-/** One page of (key canonical values..., row hash) in key order, within a range and after a key. */
+/** One page of (key canonical values..., row hash) in key order, within a range and after a key; `Infinity`: every pair. */
 export const pairsPage = (t: Target, range: KeyRange, after: Key | undefined, limit: number): string => {
   const ref = columnRef(t.dialect)
   return t.sql.select({
@@ -145,7 +155,8 @@ export const pairsPage = (t: Target, range: KeyRange, after: Key | undefined, li
     from: from(t),
     where: where(rangeConditions(t, range, after)),
     orderBy: orderExpressions(t),
-    limit
+    // no limit: the whole range, streamed
+    limit: Number.isFinite(limit) ? limit : undefined
   })
 }
 

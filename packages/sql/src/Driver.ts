@@ -34,6 +34,11 @@ export interface Driver extends Connection {
   readonly copyOut: ((page: KeysetPage) => AsyncIterable<Uint8Array>) | undefined
   /** Any query without parameters as one `COPY (...) TO STDOUT` in text format, where the dialect has it. */
   readonly copyQuery?: ((sql: string) => AsyncIterable<Uint8Array>) | undefined
+  /**
+   * Any query without parameters streamed in batches of text rows, where the driver streams rows but has no COPY
+   * (SQL Server): memory holds about one batch, the server is paused while a batch waits.
+   */
+  readonly streamQuery?: ((sql: string, batchSize: number) => AsyncIterable<ReadonlyArray<TextRow>>) | undefined
   readonly close: () => Promise<void>
 }
 
@@ -66,9 +71,17 @@ export async function* queryBatches(driver: Driver, sql: string, batchSize: numb
     yield* decodeBatches(driver.copyQuery(sql), batchSize)
     return
   }
+  if (driver.streamQuery !== undefined) {
+    yield* driver.streamQuery(sql, batchSize)
+    return
+  }
   const rows = await driver.queryText(sql)
   for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize)
 }
+
+/** Whether the driver streams the rows of one query (`queryBatches` then holds a batch at a time, not every row). */
+export const streams = (driver: Pick<Driver, "copyQuery" | "streamQuery">): boolean =>
+  driver.copyQuery !== undefined || driver.streamQuery !== undefined
 
 /** A query read in keyset pages: see `keysetPages`. */
 export interface KeysetQuery {

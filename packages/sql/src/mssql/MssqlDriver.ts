@@ -194,6 +194,67 @@ export const textOf = (value: unknown, column: ResultColumn | undefined): string
   return String(value)
 }
 
+/** What `streamRows` needs of an `mssql` request in stream mode: its events, and pausing and resuming its rows. */
+export interface RowStream {
+  on(event: "recordset", listener: (columns: ReadonlyArray<ResultColumn>) => void): unknown
+  on(event: "row", listener: (row: ReadonlyArray<unknown>) => void): unknown
+  on(event: "error", listener: (error: unknown) => void): unknown
+  on(event: "done", listener: () => void): unknown
+  pause(): unknown
+  resume(): unknown
+  cancel(): unknown
+}
+
+/**
+ * The rows of a request in stream mode, in batches of text rows: the request is paused once a batch is waiting and
+ * resumed when it is taken, so that memory holds about one batch; a reader that stops early cancels the query.
+ */
+export async function* streamRows(request: RowStream, start: () => void, batchSize: number): AsyncGenerator<ReadonlyArray<ReadonlyArray<string | null>>> {
+  let columns: ReadonlyArray<ResultColumn> = []
+  let waiting: Array<ReadonlyArray<string | null>> = []
+  let finished = false
+  let failure: { readonly error: unknown } | undefined
+  let wake: (() => void) | undefined
+  const signal = () => {
+    const w = wake
+    wake = undefined
+    w?.()
+  }
+  request.on("recordset", (c) => void (columns = c))
+  request.on("row", (row) => {
+    waiting.push(row.map((v, i) => textOf(v, columns[i])))
+    if (waiting.length >= batchSize) {
+      request.pause()
+      signal()
+    }
+  })
+  request.on("error", (error) => {
+    failure ??= { error }
+    signal()
+  })
+  request.on("done", () => {
+    finished = true
+    signal()
+  })
+  start()
+  try {
+    for (;;) {
+      if (failure !== undefined) throw failure.error
+      if (waiting.length >= batchSize || (finished && waiting.length > 0)) {
+        const batch = waiting.slice(0, batchSize)
+        waiting = waiting.slice(batchSize)
+        if (!finished && waiting.length < batchSize) request.resume()
+        yield batch
+        continue
+      }
+      if (finished) return
+      await new Promise<void>((resolve) => (wake = resolve))
+    }
+  } finally {
+    if (!finished) request.cancel()
+  }
+}
+
 export interface Options {
   readonly server: string
   readonly port: number
@@ -262,6 +323,13 @@ export const make = async (options: Options): Promise<Driver> => {
       }
     },
     copyOut: undefined,
+    streamQuery: (sql, batchSize) => {
+      const request = new mssql.Request(pool)
+      request.stream = true
+      request.arrayRowMode = true
+      // with a callback: in stream mode an error comes as an event, then done
+      return streamRows(request as unknown as RowStream, () => void request.query(sql, () => {}), batchSize)
+    },
     close: async () => {
       await kysely.destroy()
       await pool.close()
