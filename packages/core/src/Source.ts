@@ -25,7 +25,7 @@ export interface ReadOptions {
 const keyPositions = (options: ReadOptions) => options.key.map((k) => options.columns.indexOf(k))
 
 /** The database's own type of each column of a table, by name, from its catalogue. */
-const databaseTypes = (database: Database.Database, table: SqlDialect.TableRef) =>
+export const databaseTypes = (database: Database.Database, table: SqlDialect.TableRef) =>
   database.use(`read the catalogue of ${table.name}`, (d) => {
     const statement = Names.catalogue(d.dialect.name).columns(table.schema, table.name)
     return d.queryText(statement.sql, statement.params)

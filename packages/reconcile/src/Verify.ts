@@ -223,9 +223,11 @@ const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: 
       })
     } else {
       const source = delivery.xref
+      // read as the supplier's tables are, by each column's own type: a GUID key in the same case in both
+      const types = yield* Source.databaseTypes(delivery.database, source)
       yield* delivery.database.use("read the supplier's cross-reference", async (d) => {
         const q = d.dialect.quoteIdentifier
-        const sql = `SELECT ${["entity", "legacy_key", "target_key"].map((c) => `CAST(${q(c)} AS ${d.dialect.columnType(Table.text(400))})`).join(", ")} FROM ${d.dialect.qualify(source)}`
+        const sql = `SELECT ${["entity", "legacy_key", "target_key"].map((c) => d.dialect.columnText(q(c), types[c])).join(", ")} FROM ${d.dialect.qualify(source)}`
         // each batch written as it is read: memory holds one
         for await (const rows of Driver.queryBatches(d, sql, batchSize)) {
           await Effect.runPromise(control.use("copy the cross-reference", (c) => c.transaction((t) => t.writeRows(xref, rows))))

@@ -84,6 +84,11 @@ export interface SqlDialect {
    */
   readonly materialise: (table: TableRef, select: string) => ReadonlyArray<string>
   readonly dropTable: (table: TableRef) => string
+  /**
+   * A column's value as the text a read gives it, by the database's own type of it where known (see `KeysetPage`):
+   * the column itself on PostgreSQL, whose text output is exact.
+   */
+  readonly columnText: (ref: string, databaseType: string | undefined) => string
 }
 
 /**

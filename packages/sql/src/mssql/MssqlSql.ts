@@ -180,6 +180,7 @@ export const dialect: SqlDialect = {
     `ALTER TABLE ${qualify(table)} ADD PRIMARY KEY (${quoteIdentifier("n")})`
   ],
   dropTable: (table) => `DROP TABLE IF EXISTS ${qualify(table)}`,
+  columnText,
   dropSchema: (schema) => [
     // drop foreign keys, then tables, then the schema
     `DECLARE @sql nvarchar(max) = N''; ` +

@@ -89,5 +89,6 @@ export const make = (name: Extract<DialectName, "postgres" | "pglite">): SqlDial
   top: () => "",
   limit: (n) => ` LIMIT ${Math.trunc(n)}`,
   materialise: (table, select) => [`CREATE UNLOGGED TABLE ${qualify(table)} AS ${select}`, `ALTER TABLE ${qualify(table)} ADD PRIMARY KEY (${quoteIdentifier("n")})`],
-  dropTable: (table) => `DROP TABLE IF EXISTS ${qualify(table)}`
+  dropTable: (table) => `DROP TABLE IF EXISTS ${qualify(table)}`,
+  columnText: (ref) => ref
 })
