@@ -10,10 +10,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { init, parse } from "@guanmingchiu/sqlparser-ts"
 import { Figure, FindingsLedger, RecordCheck, type Reconcile, TableDiffSql } from "@handover/reconcile"
-import { ControlSchema, type Driver, Names, type SqlDialect, Table } from "@handover/sql"
+import { Ledger } from "@handover/core"
+import { ControlSchema, Database, type Driver, Names, type SqlDialect, Table } from "@handover/sql"
 import * as MssqlHold from "@handover/sql/mssql/MssqlHold"
 import * as MssqlSql from "@handover/sql/mssql/MssqlSql"
 import { BusinessChecks, HeadlineFigures } from "@handover/swift-to-ias"
+import * as Effect from "effect/Effect"
 import { DummyDriver, Kysely, MssqlAdapter, MssqlIntrospector, MssqlQueryCompiler } from "kysely"
 
 const tsql = MssqlSql.dialect
@@ -192,6 +194,47 @@ describe("the T-SQL Handover writes parses as T-SQL", () => {
     }
     assert.isAbove(statements.length, 0)
     assert.deepStrictEqual(unparsed(statements), [])
+  })
+
+  it("the run ledger's statements, which never hand SQL Server a Date (it would bind it as a datetime, to about 3 ms)", async () => {
+    await init()
+    const sent: Array<{ readonly sql: string; readonly parameters: ReadonlyArray<unknown> }> = []
+    const kysely = new Kysely<any>({
+      dialect: {
+        createAdapter: () => new MssqlAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (k) => new MssqlIntrospector(k),
+        createQueryCompiler: () => new MssqlQueryCompiler()
+      },
+      log: (event) => void sent.push({ sql: event.query.sql, parameters: event.query.parameters })
+    })
+    const record = async (sql: string, parameters: ReadonlyArray<unknown> = []) => (sent.push({ sql, parameters }), [])
+    const connection: Driver.Connection = { query: record, writeRows: async () => {} }
+    const driver = {
+      dialect: tsql,
+      kysely,
+      query: record,
+      queryText: record,
+      writeRows: connection.writeRows,
+      transaction: (f: (c: Driver.Connection) => Promise<unknown>) => f(connection),
+      copyOut: undefined,
+      close: async () => {}
+    } as unknown as Driver.Driver
+    const ledger = Ledger.make(Database.fromDriver("SQL Server", driver), "handover")
+    const startedAt = new Date("2026-03-31T09:30:00.123Z")
+    await Effect.runPromise(Effect.gen(function*() {
+      yield* ledger.startRun({ runId: "run-1", rehearsal: "weekly", pipeline: "swift-to-ias", configHash: "h", codeVersion: "1", startedAt }, [everyType], [])
+      yield* ledger.beginStep("run-1", "client", 1)
+      yield* ledger.finishStep("run-1", "client")
+      yield* ledger.finishRun("run-1", "completed", null)
+    }))
+    await kysely.destroy()
+    assert.isAbove(sent.length, 3)
+    for (const { sql, parameters } of sent) {
+      for (const p of parameters) assert.notInstanceOf(p, Date, sql)
+    }
+    assert.isTrue(sent.some((s) => s.parameters.includes(startedAt.toISOString())), "the run's start as ISO text")
+    assert.deepStrictEqual(unparsed(sent.map((s) => s.sql)), [])
   })
 
   it("refuses what is not T-SQL, so that passing means something", async () => {
