@@ -10,11 +10,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { init, parse } from "@guanmingchiu/sqlparser-ts"
 import { Figure, FindingsLedger, RecordCheck, type Reconcile, TableDiffSql } from "@handover/reconcile"
-import { Ledger } from "@handover/core"
+import { Ledger, Rehearsal } from "@handover/core"
 import { ControlSchema, Database, type Driver, Names, type SqlDialect, Table } from "@handover/sql"
 import * as MssqlHold from "@handover/sql/mssql/MssqlHold"
 import * as MssqlSql from "@handover/sql/mssql/MssqlSql"
-import { BusinessChecks, HeadlineFigures } from "@handover/swift-to-ias"
+import { BusinessChecks, HeadlineFigures, SwiftPipeline } from "@handover/swift-to-ias"
 import * as Effect from "effect/Effect"
 import { DummyDriver, Kysely, MssqlAdapter, MssqlIntrospector, MssqlQueryCompiler } from "kysely"
 
@@ -91,6 +91,8 @@ describe("the T-SQL Handover writes parses as T-SQL", () => {
       tsql.createSchema("legacy ]src"),
       tsql.createTable(everyType),
       ...Object.values(control).map((t) => tsql.createTable(t)),
+      // every table of the SWIFT migration's target and reference data: each key one SQL Server can index
+      ...Rehearsal.targetTables(SwiftPipeline.pipeline, "ias").map((t) => tsql.createTable(t)),
       ...tsql.clearTables([everyType, control.xref]),
       ...tsql.analyze(everyType),
       ...tsql.materialise({ schema: "handover", name: "sorted_1" }, `SELECT ROW_NUMBER() OVER (ORDER BY [id]) AS [n], [id] FROM ${tsql.qualify(everyType)}`),
