@@ -65,18 +65,22 @@ const everyType = Table.make({
   primaryKey: ["id", "code"]
 })
 
-/** The SQL of the control schema's migrations, as Kysely compiles it for SQL Server with nothing run. */
-const migrationSql = async (schema: string): Promise<ReadonlyArray<string>> => {
-  const statements: Array<string> = []
-  const db = new Kysely<any>({
+/** Kysely compiling for SQL Server and running nothing: each statement, with its parameters, told to `sent`. */
+const compilingKysely = (sent: (statement: { readonly sql: string; readonly parameters: ReadonlyArray<unknown> }) => void) =>
+  new Kysely<any>({
     dialect: {
       createAdapter: () => new MssqlAdapter(),
       createDriver: () => new DummyDriver(),
       createIntrospector: (k) => new MssqlIntrospector(k),
       createQueryCompiler: () => new MssqlQueryCompiler()
     },
-    log: (event) => void statements.push(event.query.sql)
+    log: (event) => sent({ sql: event.query.sql, parameters: event.query.parameters })
   })
+
+/** The SQL of the control schema's migrations, as Kysely compiles it for SQL Server with nothing run. */
+const migrationSql = async (schema: string): Promise<ReadonlyArray<string>> => {
+  const statements: Array<string> = []
+  const db = compilingKysely((s) => void statements.push(s.sql))
   for (const migration of Object.values(ControlSchema.migrations(schema, tsql))) await migration.up(db)
   await db.destroy()
   return statements
@@ -201,15 +205,7 @@ describe("the T-SQL Handover writes parses as T-SQL", () => {
   it("the run ledger's statements, which never hand SQL Server a Date (it would bind it as a datetime, to about 3 ms)", async () => {
     await init()
     const sent: Array<{ readonly sql: string; readonly parameters: ReadonlyArray<unknown> }> = []
-    const kysely = new Kysely<any>({
-      dialect: {
-        createAdapter: () => new MssqlAdapter(),
-        createDriver: () => new DummyDriver(),
-        createIntrospector: (k) => new MssqlIntrospector(k),
-        createQueryCompiler: () => new MssqlQueryCompiler()
-      },
-      log: (event) => void sent.push({ sql: event.query.sql, parameters: event.query.parameters })
-    })
+    const kysely = compilingKysely((statement) => void sent.push(statement))
     const record = async (sql: string, parameters: ReadonlyArray<unknown> = []) => (sent.push({ sql, parameters }), [])
     const connection: Driver.Connection = { query: record, writeRows: async () => {} }
     const driver = {
