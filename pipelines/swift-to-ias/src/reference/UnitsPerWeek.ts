@@ -95,8 +95,11 @@ export type WeeklyCost =
   | { readonly _tag: "NoUnits"; readonly reason: string }
   | { readonly _tag: "UnknownBasis"; readonly basis: string }
 
+/** A number as a fraction of whole numbers. */
+type Fraction = { readonly numerator: bigint; readonly denominator: bigint }
+
 /** A plain decimal as an exact fraction of integers, `12.5` as 125 / 10; `undefined` for anything else. */
-const exactly = (text: string): { readonly numerator: bigint; readonly denominator: bigint } | undefined => {
+const exactly = (text: string): Fraction | undefined => {
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text)
   if (m === null) return undefined
   const decimals = m[3] ?? ""
@@ -123,9 +126,30 @@ const roundHalfUp = (numerator: bigint, denominator: bigint): bigint => {
   return negative ? -rounded : rounded
 }
 
-/** The frequency of each rate basis met so far: a few dozen values come on every line. */
-const frequencies = new Map<string, Frequency | undefined>()
-const frequenciesKept = 1_000
+/** A rate basis as the cost needs it: its frequency, and a fixed frequency's units per week as a fraction. */
+interface Basis {
+  readonly frequency: Frequency | undefined
+  readonly fixedUnits: Fraction | undefined
+}
+
+/** Each rate basis met so far: a few dozen values come on every line. */
+const bases = new Map<string, Basis>()
+const basesKept = 1_000
+
+const basisOf = (basis: string): Basis => {
+  const kept = bases.get(basis)
+  if (kept !== undefined) return kept
+  const frequency = frequencyOf(basis)
+  let fixedUnits: Fraction | undefined
+  if (frequency?._tag === "Fixed") {
+    const numerator = exactly(frequency.numerator)!
+    const denominator = exactly(frequency.denominator)!
+    fixedUnits = { numerator: numerator.numerator * denominator.denominator, denominator: numerator.denominator * denominator.numerator }
+  }
+  const read = { frequency, fixedUnits }
+  if (bases.size < basesKept) bases.set(basis, read)
+  return read
+}
 
 /**
  * The weekly cost in pence of a unit rate in pence charged on a legacy rate basis, with the planned units per week
@@ -139,20 +163,12 @@ export const weeklyCostPence = (
   unitsPerWeek?: string | number | null
 ): WeeklyCost => {
   if (!Number.isSafeInteger(unitRatePence)) throw new Error(`not a whole number of pence: ${unitRatePence}`)
-  let frequency: Frequency | undefined
-  if (frequencies.has(basis)) frequency = frequencies.get(basis)
-  else {
-    frequency = frequencyOf(basis)
-    if (frequencies.size < frequenciesKept) frequencies.set(basis, frequency)
-  }
+  const { frequency, fixedUnits } = basisOf(basis)
   if (frequency === undefined) return { _tag: "UnknownBasis", basis }
   if (frequency._tag === "OneOff") return frequency
-  let units: { readonly numerator: bigint; readonly denominator: bigint }
-  if (frequency._tag === "Fixed") {
-    const numerator = exactly(frequency.numerator)!
-    const denominator = exactly(frequency.denominator)!
-    units = { numerator: numerator.numerator * denominator.denominator, denominator: numerator.denominator * denominator.numerator }
-  } else {
+  let units: Fraction
+  if (fixedUnits !== undefined) units = fixedUnits
+  else {
     const planned = plannedUnits(unitsPerWeek)
     if (typeof planned === "string") return { _tag: "NoUnits", reason: planned }
     units = planned
