@@ -17,18 +17,13 @@ const bad = (reason: string): Cleaned<never> => ({ _tag: "Bad", reason })
 /** The cut-over date every date is checked against, from the run's parameters. */
 export const today = (context: Pipeline.TransformContext): string => context.parameters.cutoverDate ?? "2026-03-31"
 
-/** The latest date of birth of a person `years` old or more on `today`, both ISO dates: this date `years` earlier. */
-const bornBy = (today: string, years: number) => `${String(Number(today.slice(0, 4)) - years).padStart(4, "0")}${today.slice(4)}`
-let bornByFor = { today: "", years: -1, date: "" }
-
 /**
  * Whether a person born on `dob` (an ISO date) is `years` old or more on `today`, in whole years as birthdays count
- * them: compared as text with the date `years` before `today`, which a birthday on 29 February passes on 1 March.
+ * them: compared as text with the date `years` before `today` (the latest birth date that old), which a birthday on
+ * 29 February passes on 1 March.
  */
-export const isAtLeast = (years: number, dob: string, today: string): boolean => {
-  if (bornByFor.today !== today || bornByFor.years !== years) bornByFor = { today, years, date: bornBy(today, years) }
-  return dob <= bornByFor.date
-}
+export const isAtLeast = (years: number, dob: string, today: string): boolean =>
+  dob <= `${String(Number(today.slice(0, 4)) - years).padStart(4, "0")}${today.slice(4)}`
 
 export interface DateOptions {
   /** A planned date (an end date, a review due) may be after cut-over. */
