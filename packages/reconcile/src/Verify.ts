@@ -20,7 +20,7 @@
  * own load; and the pipeline's headline figures, reconciled from the legacy rows to the delivery under those keys.
  */
 import { Databases, Money, Pipeline, Rehearsal, Source } from "@handover/core"
-import { ControlSchema, type Database, Driver, Names, Table, TableShape } from "@handover/sql"
+import { ControlSchema, type Database, Driver, Table, TableShape } from "@handover/sql"
 import { parse } from "csv-parse"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -142,26 +142,29 @@ const readCsv = async function*(file: string, batch: number): AsyncGenerator<Rea
  * The cross-reference looked at before anything else is done: a file's header names its three columns, a table
  * exists in the supplier's database with them.
  */
-const checkXref = (delivery: Delivery) => {
+const checkXref = (delivery: Delivery): Effect.Effect<XrefColumns, VerifyError | Database.DatabaseError> => {
   const source = delivery.xref
   if (source._tag === "File") {
     return Effect.tryPromise({
       try: async () => {
         for await (const _ of readCsv(source.path, 1)) break
+        return {}
       },
       catch: csvFailure(source.path)
     })
   }
   return Effect.gen(function*() {
-    const columns = yield* delivery.database.use("look at the supplier's cross-reference", async (d) => {
-      const statement = Names.catalogue(d.dialect.name).columns(source.schema, source.name)
-      return (await d.queryText(statement.sql, statement.params)).map((r) => String(r[0]))
-    })
+    const types = yield* Source.databaseTypes(delivery.database, source)
+    const columns = Object.keys(types)
     const lacking = ["entity", "legacy_key", "target_key"].filter((c) => !columns.includes(c))
     if (columns.length === 0) return yield* new VerifyError({ message: `the cross-reference ${TableShape.nameOf(source)} is no table of ${delivery.database.display}` })
     if (lacking.length > 0) return yield* new VerifyError({ message: `the cross-reference ${source.name} has no ${lacking.join(", ")} column` })
+    return types
   })
 }
+
+/** The database's own type of each column of a supplier's cross-reference table, by name (none for a file). */
+type XrefColumns = Readonly<Record<string, string>>
 
 /** A failure reading a cross-reference file, as the one-line error that names the file. */
 const csvFailure = (file: string) => (cause: unknown): VerifyError =>
@@ -171,7 +174,7 @@ const csvFailure = (file: string) => (cause: unknown): VerifyError =>
  * Copies the delivery's tables and cross-reference into the control database, a batch at a time (COPY where the
  * supplier's database has it), into the delivery schema made anew.
  */
-const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: Database.Database, schema: string, batchSize: number) =>
+const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, xrefColumns: XrefColumns, control: Database.Database, schema: string, batchSize: number) =>
   Effect.gen(function*() {
     const tables = Pipeline.writtenTables(pipeline).map((w) => w.table)
     yield* control.use("make the delivery's schema", async (d) => {
@@ -223,11 +226,10 @@ const copyDelivery = (pipeline: Pipeline.Pipeline, delivery: Delivery, control: 
       })
     } else {
       const source = delivery.xref
-      // read as the supplier's tables are, by each column's own type: a GUID key in the same case in both
-      const types = yield* Source.databaseTypes(delivery.database, source)
       yield* delivery.database.use("read the supplier's cross-reference", async (d) => {
         const q = d.dialect.quoteIdentifier
-        const sql = `SELECT ${["entity", "legacy_key", "target_key"].map((c) => d.dialect.columnText(q(c), types[c])).join(", ")} FROM ${d.dialect.qualify(source)}`
+        // read as the supplier's tables are, by each column's own type: a GUID key in the same case in both
+        const sql = `SELECT ${["entity", "legacy_key", "target_key"].map((c) => d.dialect.columnText(q(c), xrefColumns[c])).join(", ")} FROM ${d.dialect.qualify(source)}`
         // each batch written as it is read: memory holds one
         for await (const rows of Driver.queryBatches(d, sql, batchSize)) {
           await Effect.runPromise(control.use("copy the cross-reference", (c) => c.transaction((t) => t.writeRows(xref, rows))))
@@ -645,7 +647,7 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
     const controlSchema = options.controlSchema ?? ControlSchema.defaultSchema
     const schema = options.deliverySchema ?? defaultDeliverySchema
     const batchSize = options.batchSize ?? 5_000
-    yield* checkXref(delivery)
+    const xrefColumns = yield* checkXref(delivery)
     const stage = Reconcile.staged(options.onStage)
     const mapped = yield* stage("the mapping", Rehearsal.run(pipeline, {
       rehearsal: options.rehearsal,
@@ -655,7 +657,7 @@ export const run = (pipeline: Pipeline.Pipeline, delivery: Delivery, options: Op
       parameters: options.parameters ?? {},
       batchSize
     }))
-    yield* stage("the copy of the delivery", copyDelivery(pipeline, delivery, control, schema, batchSize))
+    yield* stage("the copy of the delivery", copyDelivery(pipeline, delivery, xrefColumns, control, schema, batchSize))
     yield* stage("the comparison", compare(pipeline, control, mapped.runId, { schema, controlSchema, targetSchema: options.targetSchema }))
     yield* FindingsLedger.clearStaging(control, controlSchema)
     const staging = FindingsLedger.staging(control.driver, controlSchema, mapped.runId)
