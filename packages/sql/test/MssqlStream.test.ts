@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { fc, test } from "@fast-check/vitest"
 import mssql from "mssql"
 import { EventEmitter } from "node:events"
+import * as Arrays from "../src/Arrays.ts"
 import * as MssqlDriver from "../src/mssql/MssqlDriver.ts"
 
 /** Emits `rows` one at a time on a timer while not paused, then `done`; or an error after `failAfter` rows. */
@@ -51,7 +52,7 @@ describe("SQL Server's streamed rows, a batch at a time", () => {
       for await (const batch of MssqlDriver.streamRows(request, start, batchSize)) {
         assert.isAtMost(batch.length, batchSize)
         assert.isAbove(batch.length, 0)
-        got.push(...batch)
+        Arrays.appendAll(got, batch)
         // the request was paused with a batch waiting: it never ran far ahead of the reader
         assert.isAtMost(seen.sent - got.length, batchSize + 1)
       }
